@@ -1,0 +1,1 @@
+"""Reusable contract suites for repositories, services, APIs and migrations."""

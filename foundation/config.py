@@ -1,0 +1,166 @@
+"""Settings: nested groups read from ``FOUNDATION_*`` variables, a ``.env`` file and keywords.
+
+``get_settings()`` is the one cached accessor. Tests override it with
+``get_settings.cache_clear()`` after changing the environment, or — better — build a
+``Settings(...)`` explicitly and pass it to ``create_app(settings)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from foundation.errors import ConfigurationError
+
+Environment = Literal["development", "test", "production"]
+DEFAULT_JWT_SECRET = "change-me-in-production-this-is-not-a-secret"  # noqa: S105
+MIN_PRODUCTION_SECRET_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./foundation.db"
+
+
+class AppSettings(BaseModel):
+    """Identity of the running service."""
+
+    name: str = "foundation"
+    version: str = "0.1.0"
+    environment: Environment = "development"
+    debug: bool = False
+
+
+class DatabaseSettings(BaseModel):
+    """Engine, pool and migration options; pool options apply only where the dialect pools."""
+
+    url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    pool_size: int = Field(5, ge=1)
+    max_overflow: int = Field(10, ge=0)
+    pool_timeout: float = Field(30.0, gt=0)
+    pool_recycle: int = Field(1800, ge=-1)
+    pool_pre_ping: bool = True
+    echo: bool = False
+    statement_timeout_ms: int = Field(30_000, ge=0, description="0 disables the timeout")
+    migrations: str = Field("migrations", description="Alembic script directory")
+    migrate_on_start: bool | None = Field(
+        None, description="apply migrations in `serve`; default: only on SQLite"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _parseable(cls, value: SecretStr) -> SecretStr:
+        try:
+            make_url(value.get_secret_value())
+        except Exception as exc:
+            raise ValueError("not a valid SQLAlchemy database URL") from exc
+        return value
+
+    @property
+    def dialect(self) -> str:
+        """Backend name: ``sqlite``, ``postgresql`` or ``mysql`` (MariaDB)."""
+        return make_url(self.url.get_secret_value()).get_backend_name()
+
+    def masked_url(self) -> str:
+        """The URL with its password replaced by ``***``; safe for logs."""
+        return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
+
+
+class LoggingSettings(BaseModel):
+    """Log level and format."""
+
+    level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    json_logs: bool | None = Field(None, description="default: on in production only")
+    access_log: bool = True
+
+
+class SecuritySettings(BaseModel):
+    """JWT issuing and verification."""
+
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"
+    jwt_private_key: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "foundation"
+    jwt_audience: str = "foundation-api"
+    access_token_minutes: int = Field(30, ge=1)
+    hsts_seconds: int = Field(0, ge=0, description="0 disables Strict-Transport-Security")
+    max_body_bytes: int = Field(1_048_576, ge=1)
+
+
+class CorsSettings(BaseModel):
+    """Cross-origin resource sharing; empty origins disables CORS."""
+
+    origins: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "PATCH", "DELETE"])
+    headers: list[str] = Field(
+        default_factory=lambda: ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
+    )
+    credentials: bool = False
+
+
+class Settings(BaseSettings):
+    """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FOUNDATION_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    app: AppSettings = Field(default_factory=AppSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.app.environment != "production":
+            return self
+        problems = production_problems(self)
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether logs are JSON lines (explicit setting, else production only)."""
+        if self.logging.json_logs is not None:
+            return self.logging.json_logs
+        return self.app.environment == "production"
+
+    def masked(self) -> dict[str, Any]:
+        """Effective settings as plain data with every secret masked."""
+        data = self.model_dump(mode="json")
+        data["database"]["url"] = self.database.masked_url()
+        return data
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Each reason the settings are unsafe for production, naming the variable."""
+    problems: list[str] = []
+    secret = settings.security.jwt_secret.get_secret_value()
+    if settings.security.jwt_algorithm.startswith("HS"):
+        if secret == DEFAULT_JWT_SECRET:
+            problems.append("FOUNDATION_SECURITY__JWT_SECRET is the built-in default; set a secret")
+        elif len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            problems.append(
+                f"FOUNDATION_SECURITY__JWT_SECRET is shorter than "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+    if "*" in settings.cors.origins and settings.cors.credentials:
+        problems.append(
+            "FOUNDATION_CORS__ORIGINS contains '*' while FOUNDATION_CORS__CREDENTIALS is true"
+        )
+    if settings.app.debug:
+        problems.append("FOUNDATION_APP__DEBUG must be false in production")
+    return problems
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once; ``get_settings.cache_clear()`` re-reads them."""
+    return Settings()

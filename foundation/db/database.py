@@ -1,0 +1,119 @@
+"""The ``Database``: engine, session factory and the unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from foundation.config import DatabaseSettings
+from foundation.db.engine import create_engine
+from foundation.errors import DatabaseUnavailableError, translate_db_errors
+
+
+class Database:
+    """An async engine with its session factory.
+
+    ``transaction()`` is the unit of work: it commits when the block succeeds, rolls back on
+    any exception, and nests through SAVEPOINTs when entered again inside itself. Built with
+    ``bind=connection`` it joins an outer transaction on that connection (test isolation):
+    commits become SAVEPOINT releases and nothing outlives the outer rollback.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
+        self.engine = engine
+        self._owns_engine = bind is None
+        options: dict[str, Any] = {"expire_on_commit": False}
+        if bind is not None:
+            options["join_transaction_mode"] = "create_savepoint"
+        self.sessionmaker = async_sessionmaker(bind=bind or engine, **options)
+        self._current: ContextVar[AsyncSession | None] = ContextVar(
+            f"foundation_session_{id(self)}", default=None
+        )
+
+    @classmethod
+    def from_settings(cls, settings: DatabaseSettings | str) -> Database:
+        """Create the engine from settings (or a URL) and wrap it."""
+        return cls(create_engine(settings))
+
+    @property
+    def dialect(self) -> str:
+        """Backend name: ``sqlite``, ``postgresql`` or ``mysql``."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A plain session, closed at the end; the caller commits."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    def current_session(self) -> AsyncSession | None:
+        """The session of the innermost ``transaction()`` in this context, if any."""
+        return self._current.get()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Unit of work: commit on success, roll back on error; nested calls use SAVEPOINTs."""
+        outer = self._current.get()
+        if outer is not None:
+            with translate_db_errors():
+                async with outer.begin_nested():
+                    yield outer
+            return
+        async with self.sessionmaker() as session:
+            token = self._current.set(session)
+            try:
+                with translate_db_errors():
+                    yield session
+                    await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                self._current.reset(token)
+
+    async def ping(self, timeout: float = 2.0) -> float:
+        """Run ``SELECT 1``; return the latency in seconds or raise ``DatabaseUnavailableError``."""
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except TimeoutError as exc:
+            raise DatabaseUnavailableError("The database did not answer in time.") from exc
+        except Exception as exc:
+            raise DatabaseUnavailableError() from exc
+        return time.perf_counter() - start
+
+    def pool_status(self) -> dict[str, int]:
+        """Pool counters (size, checked in/out, overflow) where the pool keeps them."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return {}
+        return {
+            "size": pool.size(),
+            "checked_in": pool.checkedin(),
+            "checked_out": pool.checkedout(),
+            "overflow": pool.overflow(),
+        }
+
+    async def create_all(self, metadata: MetaData) -> None:
+        """Create every table of ``metadata`` (development and tests; use migrations otherwise)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    async def drop_all(self, metadata: MetaData) -> None:
+        """Drop every table of ``metadata``."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+
+    async def dispose(self) -> None:
+        """Close pooled connections (only when this object created the engine)."""
+        if self._owns_engine:
+            await self.engine.dispose()

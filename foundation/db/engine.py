@@ -1,0 +1,101 @@
+"""Async engine construction with per-dialect options.
+
+Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
+and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
+handling otherwise commits behind SQLAlchemy's back).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from foundation.config import DatabaseSettings
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Choose the async driver for a plain URL and add MariaDB's ``utf8mb4`` charset."""
+    parsed = make_url(url)
+    drivers = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
+    backend = parsed.get_backend_name()
+    if backend == "mariadb":
+        parsed = parsed.set(drivername="mysql+aiomysql")
+        backend = "mysql"
+    if backend in drivers and parsed.get_driver_name() != drivers[backend]:
+        parsed = parsed.set(drivername=f"{backend}+{drivers[backend]}")
+    if backend == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    """Whether the URL names a private in-memory SQLite database."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
+    """Keyword arguments for ``create_async_engine`` suited to the URL's dialect."""
+    backend = url.get_backend_name()
+    options: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": settings.pool_pre_ping}
+    connect_args: dict[str, Any] = {}
+    if is_memory_sqlite(url):
+        # one connection, shared, or each checkout would see a different empty database
+        options["poolclass"] = StaticPool
+        connect_args["check_same_thread"] = False
+    else:
+        options.update(
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout,
+            pool_recycle=settings.pool_recycle,
+        )
+    if backend == "postgresql":
+        connect_args["timeout"] = CONNECT_TIMEOUT_SECONDS
+        if settings.statement_timeout_ms:
+            connect_args["server_settings"] = {
+                "statement_timeout": str(settings.statement_timeout_ms)
+            }
+    elif backend == "mysql":
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        if settings.statement_timeout_ms:
+            seconds = settings.statement_timeout_ms / 1000
+            connect_args["init_command"] = f"SET SESSION max_statement_time={seconds:g}"
+    if connect_args:
+        options["connect_args"] = connect_args
+    return options
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # hand transaction control to SQLAlchemy: no implicit BEGIN/COMMIT by the driver
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
+    """Build the async engine for ``settings`` (or a bare URL with default options)."""
+    if isinstance(settings, str):
+        settings = DatabaseSettings(url=settings)  # type: ignore[arg-type]
+    url = normalize_url(settings.url.get_secret_value())
+    engine = create_async_engine(url, **engine_options(settings, url))
+    if url.get_backend_name() == "sqlite":
+        _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
+    return engine

@@ -1,0 +1,26 @@
+"""Declarative base, column types and mixins."""
+
+from foundation.models.base import NAMING_CONVENTION, Base
+from foundation.models.mixins import (
+    AuditMixin,
+    BaseModel,
+    SoftDeleteMixin,
+    TimestampMixin,
+    UUIDPrimaryKeyMixin,
+    VersionedMixin,
+)
+from foundation.models.types import UTCDateTime, utcnow, uuid7
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AuditMixin",
+    "Base",
+    "BaseModel",
+    "SoftDeleteMixin",
+    "TimestampMixin",
+    "UTCDateTime",
+    "UUIDPrimaryKeyMixin",
+    "VersionedMixin",
+    "utcnow",
+    "uuid7",
+]

@@ -1,0 +1,78 @@
+"""Model mixins, each usable alone: UUIDv7 key, timestamps, soft delete, audit, versioning."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import ColumnElement, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from foundation.context import current_actor
+from foundation.models.base import Base
+from foundation.models.types import utcnow, uuid7
+
+
+class UUIDPrimaryKeyMixin:
+    """``id``: a UUIDv7 primary key, time-ordered, generated in Python."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, sort_order=-10)
+
+
+class TimestampMixin:
+    """``created_at`` and ``updated_at`` in UTC; ``updated_at`` moves on every update,
+    including bulk ``UPDATE`` statements (a column ``onupdate``)."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, sort_order=100)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=101)
+
+
+class SoftDeleteMixin:
+    """``deleted_at``: set instead of deleting the row; repositories hide such rows."""
+
+    __soft_delete__: ClassVar[bool] = True
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True, sort_order=102)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the row is soft-deleted."""
+        return self.deleted_at is not None
+
+    @classmethod
+    def not_deleted(cls) -> ColumnElement[bool]:
+        """SQL criterion selecting rows that are not soft-deleted."""
+        return cls.deleted_at.is_(None)
+
+    @classmethod
+    def only_deleted(cls) -> ColumnElement[bool]:
+        """SQL criterion selecting soft-deleted rows."""
+        return cls.deleted_at.is_not(None)
+
+
+class AuditMixin:
+    """``created_by`` and ``updated_by``, filled from :func:`foundation.context.current_actor`."""
+
+    created_by: Mapped[str | None] = mapped_column(
+        String(255), default=current_actor, sort_order=103
+    )
+    updated_by: Mapped[str | None] = mapped_column(
+        String(255), default=current_actor, onupdate=current_actor, sort_order=104
+    )
+
+
+class VersionedMixin:
+    """``version``: optimistic locking; an update carrying a stale version fails."""
+
+    __versioned__: ClassVar[bool] = True
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, sort_order=105)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class BaseModel(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """Abstract base for entities: ``id`` (UUIDv7), ``created_at`` and ``updated_at``."""
+
+    __abstract__ = True

@@ -1,0 +1,56 @@
+"""Portable column types: timezone-aware UTC datetimes and UUIDv7 generation."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+if sys.version_info >= (3, 14):  # pragma: no cover - exercised on 3.14 only
+    _uuid7 = uuid.uuid7
+else:
+    from uuid6 import uuid7 as _uuid7
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered RFC 9562 UUID version 7 (never a silent v4 fallback)."""
+    value = _uuid7()
+    return uuid.UUID(int=value.int)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime stored in UTC and always returned timezone-aware; naive input is refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are not accepted; attach a timezone (UTC)")
+        value = value.astimezone(UTC)
+        if dialect.name in ("sqlite", "mysql", "mariadb"):
+            return value.replace(tzinfo=None)  # these store no offset: keep UTC wall time
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # pragma: no cover - SQLite without the datetime adapter
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Databases for `make test`: SQLite and an embedded PostgreSQL 18 (no server needed).
+FOUNDATION_TEST_DB ?= sqlite,postgresql
+export FOUNDATION_TEST_DB
+# The reference service served by `make run`.
+RUN_ENV := PYTHONPATH=examples FOUNDATION_DATABASE__MIGRATIONS=examples/taskboard/migrations
+APP := taskboard.app:create_app
+# pyenv's interpreters, for tox (only one Python is on PATH here; see tox.ini).
+PYENV_PATHS := $(shell for v in 3.11 3.12 3.13; do p=$$(pyenv prefix $$(pyenv versions --bare 2>/dev/null | grep "^$$v" | tail -1) 2>/dev/null) && printf '%s/bin:' "$$p"; done)
+
+.PHONY: run test lint type check matrix bench fuzz clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(RUN_ENV) $(BIN)/foundation serve --app $(APP)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+type: $(VENV)/.installed
+	$(BIN)/mypy
+
+check: lint type test
+
+matrix: $(VENV)/.installed
+	PATH="$(PYENV_PATHS)$$PATH" UV_PYTHON_DOWNLOADS=never $(BIN)/tox run
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache foundation.db*

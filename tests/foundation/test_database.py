@@ -1,0 +1,159 @@
+"""Engine options per dialect and the unit of work: commit, rollback, nested savepoints."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from foundation import (
+    Database,
+    DatabaseSettings,
+    DatabaseUnavailableError,
+    DuplicateError,
+    create_engine,
+    normalize_url,
+)
+from foundation.db import engine_options
+from tests.models import Widget
+
+
+def _settings(url: str, **overrides: object) -> DatabaseSettings:
+    return DatabaseSettings(url=url, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("mysql://u@h/db", "mysql+aiomysql://u@h/db?charset=utf8mb4"),
+        ("mariadb://u@h/db", "mysql+aiomysql://u@h/db?charset=utf8mb4"),
+        ("mysql+aiomysql://u@h/db?charset=latin1", "mysql+aiomysql://u@h/db?charset=latin1"),
+    ],
+)
+def test_urls_get_the_async_driver_and_utf8mb4(given: str, expected: str) -> None:
+    assert normalize_url(given).render_as_string(hide_password=False) == expected
+
+
+def test_pool_options_apply_only_where_the_dialect_pools() -> None:
+    settings = _settings("sqlite://", pool_size=7)
+    memory = engine_options(settings, normalize_url("sqlite+aiosqlite://"))
+    assert memory["poolclass"] is StaticPool
+    assert "pool_size" not in memory
+    pg = engine_options(settings, normalize_url("postgresql://u@h/db"))
+    assert (pg["pool_size"], pg["max_overflow"], pg["pool_timeout"]) == (7, 10, 30.0)
+    assert pg["connect_args"]["server_settings"] == {"statement_timeout": "30000"}
+    maria = engine_options(settings, normalize_url("mysql://u@h/db"))
+    assert maria["connect_args"]["init_command"] == "SET SESSION max_statement_time=30"
+    no_timeout = engine_options(
+        _settings("postgresql://u@h/db", statement_timeout_ms=0), normalize_url("postgresql://u@h/db")
+    )
+    assert "server_settings" not in no_timeout["connect_args"]
+
+
+async def test_engine_applies_session_options(db_url: str) -> None:
+    engine = create_engine(_settings(db_url, statement_timeout_ms=12_000))
+    try:
+        async with engine.connect() as connection:
+            backend = engine.dialect.name
+            if backend == "sqlite":
+                assert await connection.scalar(text("PRAGMA foreign_keys")) == 1
+                assert await connection.scalar(text("PRAGMA journal_mode")) == "wal"
+                assert await connection.scalar(text("PRAGMA busy_timeout")) == 5000
+            elif backend == "postgresql":
+                assert await connection.scalar(text("SHOW statement_timeout")) == "12s"
+                assert isinstance(engine.pool, QueuePool)
+            else:
+                timeout = await connection.scalar(text("SELECT @@SESSION.max_statement_time"))
+                assert float(timeout) == 12.0
+                charset = await connection.scalar(text("SELECT @@character_set_client"))
+                assert charset == "utf8mb4"
+    finally:
+        await engine.dispose()
+
+
+async def _count(database: Database) -> int:
+    async with database.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Widget)) or 0)
+
+
+async def test_transaction_commits_on_success(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(Widget(sku="a", name="a"))
+    assert await _count(database) == 1
+
+
+async def test_transaction_rolls_back_on_any_exception(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            session.add(Widget(sku="a", name="a"))
+            await session.flush()
+            raise RuntimeError("boom")
+    assert await _count(database) == 0
+
+
+async def test_nested_transaction_rolls_back_only_the_inner_savepoint(database: Database) -> None:
+    async with database.transaction() as outer:
+        outer.add(Widget(sku="outer", name="o"))
+        with pytest.raises(DuplicateError):
+            async with database.transaction() as inner:
+                assert inner is outer
+                inner.add(Widget(sku="outer", name="duplicate"))
+        async with database.transaction() as inner:
+            inner.add(Widget(sku="inner", name="i"))
+    async with database.session() as session:
+        skus = sorted(await session.scalars(select(Widget.sku)))
+    assert skus == ["inner", "outer"]
+
+
+async def test_commit_time_constraint_errors_are_translated(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(Widget(sku="dup", name="1"))
+    with pytest.raises(DuplicateError) as caught:
+        async with database.transaction() as session:
+            session.add(Widget(sku="dup", name="2"))
+    assert "INSERT" not in caught.value.message
+    assert await _count(database) == 1
+
+
+async def test_ping_reports_latency_and_pool(database: Database) -> None:
+    assert await database.ping() >= 0
+    assert database.dialect in ("sqlite", "postgresql", "mysql")
+
+
+async def test_ping_on_an_unreachable_server_is_unavailable() -> None:
+    database = Database.from_settings(_settings("postgresql://nobody@127.0.0.1:1/none"))
+    try:
+        with pytest.raises(DatabaseUnavailableError):
+            await database.ping(timeout=3)
+    finally:
+        await database.dispose()
+
+
+async def test_pool_status_counts_connections(db_url: str) -> None:
+    database = Database.from_settings(_settings(db_url, pool_size=2))
+    try:
+        await database.ping()
+        status = database.pool_status()
+        if make_url(db_url).get_backend_name() == "sqlite" and not status:
+            pytest.fail("file SQLite should use a counting QueuePool")
+        assert status["size"] == 2
+        assert status["checked_out"] == 0
+        assert status["checked_in"] >= 1
+    finally:
+        await database.dispose()
+
+
+async def test_memory_sqlite_shares_one_database() -> None:
+    database = Database.from_settings(_settings("sqlite://"))
+    try:
+        await database.create_all(Widget.metadata)
+        async with database.transaction() as session:
+            session.add(Widget(sku="m", name="m"))
+        assert await _count(database) == 1
+        assert database.pool_status() == {}
+    finally:
+        await database.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from foundation.errors import ConfigurationError
 
 Environment = Literal["development", "test", "production"]
-DEFAULT_JWT_SECRET = "change-me-in-production-this-is-not-a-secret"  # noqa: S105
+DEFAULT_JWT_SECRET = "change-me-in-production-this-is-not-a-secret"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./foundation.db"
 
@@ -29,6 +29,10 @@ class AppSettings(BaseModel):
     version: str = "0.1.0"
     environment: Environment = "development"
     debug: bool = False
+    target: str | None = Field(
+        None,
+        description="'module:attr' of the ASGI app or factory that `foundation serve` runs",
+    )
 
 
 class DatabaseSettings(BaseModel):
@@ -64,6 +68,15 @@ class DatabaseSettings(BaseModel):
     def masked_url(self) -> str:
         """The URL with its password replaced by ``***``; safe for logs."""
         return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
+
+
+class ServerSettings(BaseModel):
+    """How `foundation serve` runs uvicorn; command-line flags override these."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    reload: bool = False
 
 
 class LoggingSettings(BaseModel):
@@ -108,10 +121,13 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # a rejected value may be a secret (a URL with its password): keep it out of errors
+        hide_input_in_errors=True,
     )
 
     app: AppSettings = Field(default_factory=AppSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)

@@ -256,14 +256,15 @@ def classify_db_error(error: BaseException) -> FoundationError:
     orig = _driver_error(error)
     cls: type[FoundationError] | None = None
     state = _sqlstate(orig)
-    if state is not None:
+    if orig.args and isinstance(orig.args[0], int):
+        # MySQL/MariaDB: the driver error code is precise; its SQLSTATE (23000) is not
+        cls = _MYSQL_CODES.get(orig.args[0])
+    elif isinstance(getattr(orig, "sqlite_errorcode", None), int):
+        cls = _SQLITE_CODES.get(orig.sqlite_errorcode)  # type: ignore[attr-defined]
+    elif state is not None:
         cls = _PG_CLASSES.get(state)
         if cls is None and state.startswith("08"):
             cls = DatabaseUnavailableError
-    elif isinstance(getattr(orig, "sqlite_errorcode", None), int):
-        cls = _SQLITE_CODES.get(orig.sqlite_errorcode)  # type: ignore[attr-defined]
-    elif orig.args and isinstance(orig.args[0], int):
-        cls = _MYSQL_CODES.get(orig.args[0])
     if cls is None:
         invalidated = isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
         if invalidated or isinstance(orig, (ConnectionError, OSError, TimeoutError)):

@@ -34,8 +34,10 @@ class Database:
         if bind is not None:
             options["join_transaction_mode"] = "create_savepoint"
         self.sessionmaker = async_sessionmaker(bind=bind or engine, **options)
-        self._current: ContextVar[AsyncSession | None] = ContextVar(
-            f"foundation_session_{id(self)}", default=None
+        # (task, session): child tasks inherit context variables, but must not share a
+        # session — an AsyncSession is not safe for concurrent use.
+        self._current: ContextVar[tuple[asyncio.Task[Any] | None, AsyncSession] | None] = (
+            ContextVar(f"foundation_session_{id(self)}", default=None)
         )
 
     @classmethod
@@ -55,20 +57,23 @@ class Database:
             yield session
 
     def current_session(self) -> AsyncSession | None:
-        """The session of the innermost ``transaction()`` in this context, if any."""
-        return self._current.get()
+        """The session of the ``transaction()`` open in this task, if any."""
+        current = self._current.get()
+        if current is None or current[0] is not asyncio.current_task():
+            return None
+        return current[1]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Unit of work: commit on success, roll back on error; nested calls use SAVEPOINTs."""
-        outer = self._current.get()
+        outer = self.current_session()
         if outer is not None:
             with translate_db_errors():
                 async with outer.begin_nested():
                     yield outer
             return
         async with self.sessionmaker() as session:
-            token = self._current.set(session)
+            token = self._current.set((asyncio.current_task(), session))
             try:
                 with translate_db_errors():
                     yield session

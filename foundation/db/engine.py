@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -93,7 +94,7 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
 def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     """Build the async engine for ``settings`` (or a bare URL with default options)."""
     if isinstance(settings, str):
-        settings = DatabaseSettings(url=settings)  # type: ignore[arg-type]
+        settings = DatabaseSettings(url=SecretStr(settings))
     url = normalize_url(settings.url.get_secret_value())
     engine = create_async_engine(url, **engine_options(settings, url))
     if url.get_backend_name() == "sqlite":

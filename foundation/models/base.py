@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
     """Declarative base for all models: named constraints, UTC datetimes, portable UUIDs."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[type, object]] = {  # type: ignore[misc]
+    type_annotation_map: ClassVar[dict[type, object]] = {
         datetime: UTCDateTime(),
         uuid.UUID: Uuid(),
     }

@@ -45,6 +45,16 @@ TEXT_OPS = frozenset(
         Op.IEQ,
     }
 )
+"""Operators on text: substring/prefix/suffix matches and case-insensitive equality."""
+
+EQUALITY_OPS = frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.IS_NULL})
+"""Operators that any column supports: (in)equality, membership and ``IS NULL``."""
+
+ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
+"""Operators comparing order: numbers, dates, text."""
+
+ALL_OPS = frozenset(Op)
+"""Every operator (use for allow-lists of text columns)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar, overload
 
@@ -34,7 +35,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
 
     async def get_many(
         self, ids: Sequence[IdT], *, include_deleted: bool = False
-    ) -> list[ModelT]:
+    ) -> builtins.list[ModelT]:
         """The entities whose ids are in ``ids`` (missing ones are left out), in id order."""
         ...
 
@@ -84,7 +85,10 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         ...
 
     async def count(
-        self, filters: FilterLike = None, *, search: str | None = None,
+        self,
+        filters: FilterLike = None,
+        *,
+        search: str | None = None,
         include_deleted: bool = False,
     ) -> int:
         """How many entities match."""
@@ -98,7 +102,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         """Insert one entity; ``DuplicateError`` / ``ForeignKeyError`` on constraint errors."""
         ...
 
-    async def create_many(self, rows: Sequence[Mapping[str, Any]]) -> list[ModelT]:
+    async def create_many(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[ModelT]:
         """Insert many entities in one statement, all or nothing."""
         ...
 
@@ -118,7 +122,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
 
     async def upsert_many(
         self, rows: Sequence[Mapping[str, Any]], *, conflict: Sequence[str]
-    ) -> list[ModelT]:
+    ) -> builtins.list[ModelT]:
         """``upsert`` for many rows in one statement."""
         ...
 

@@ -49,7 +49,8 @@ def test_pool_options_apply_only_where_the_dialect_pools() -> None:
     maria = engine_options(settings, normalize_url("mysql://u@h/db"))
     assert maria["connect_args"]["init_command"] == "SET SESSION max_statement_time=30"
     no_timeout = engine_options(
-        _settings("postgresql://u@h/db", statement_timeout_ms=0), normalize_url("postgresql://u@h/db")
+        _settings("postgresql://u@h/db", statement_timeout_ms=0),
+        normalize_url("postgresql://u@h/db"),
     )
     assert "server_settings" not in no_timeout["connect_args"]
 
@@ -157,3 +158,17 @@ async def test_memory_sqlite_shares_one_database() -> None:
         assert database.pool_status() == {}
     finally:
         await database.dispose()
+
+
+async def test_a_task_started_inside_a_unit_of_work_gets_its_own(database: Database) -> None:
+    import asyncio
+
+    async with database.transaction() as outer:
+        seen: list[object] = []
+
+        async def child() -> None:
+            seen.append(database.current_session())
+
+        await asyncio.create_task(child())
+        assert database.current_session() is outer
+    assert seen == [None]

@@ -56,7 +56,8 @@ def test_development_lines_are_readable_and_respect_the_level(stream: io.StringI
         logger.warning("shown")
     text = stream.getvalue()
     assert "hidden" not in text
-    assert "shown" in text and "rid=req-3" in text
+    assert "shown" in text
+    assert "rid=req-3" in text
     assert not text.lstrip().startswith("{")
 
 

@@ -38,7 +38,8 @@ async def test_timestamps_are_aware_utc_and_updated_at_moves(database: Database)
         widget = Widget(sku="ts", name="before")
         session.add(widget)
     created, first_update = widget.created_at, widget.updated_at
-    assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
+    assert created.tzinfo is not None
+    assert created.utcoffset() == timedelta(0)
     await asyncio.sleep(0.01)
     async with database.transaction() as session:
         loaded = await session.get_one(Widget, widget.id)
@@ -78,7 +79,8 @@ async def test_aware_non_utc_datetimes_are_stored_as_utc(database: Database) -> 
     async with database.session() as session:
         stored = await session.scalar(select(Widget.deleted_at).where(Widget.id == widget.id))
     assert stored == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-    assert stored is not None and stored.utcoffset() == timedelta(0)
+    assert stored is not None
+    assert stored.utcoffset() == timedelta(0)
 
 
 async def test_soft_delete_helpers_select_rows(database: Database) -> None:
@@ -91,7 +93,8 @@ async def test_soft_delete_helpers_select_rows(database: Database) -> None:
         deleted = list(await session.scalars(select(Widget.sku).where(Widget.only_deleted())))
     assert visible == ["alive"]
     assert deleted == ["gone"]
-    assert gone.is_deleted and not alive.is_deleted
+    assert gone.is_deleted
+    assert not alive.is_deleted
 
 
 async def test_audit_columns_follow_the_current_actor(database: Database) -> None:
@@ -104,9 +107,11 @@ async def test_audit_columns_follow_the_current_actor(database: Database) -> Non
         async with database.transaction() as session:
             await session.execute(update(Widget).where(Widget.id == widget.id).values(name="b"))
     async with database.session() as session:
-        row = (await session.execute(
-            select(Widget.created_by, Widget.updated_by).where(Widget.id == widget.id)
-        )).one()
+        row = (
+            await session.execute(
+                select(Widget.created_by, Widget.updated_by).where(Widget.id == widget.id)
+            )
+        ).one()
     assert tuple(row) == ("alice", "bob")
 
 

@@ -1,0 +1,1 @@
+"""Taskboard: the reference service, built only on foundation's public API."""

@@ -1,0 +1,95 @@
+"""Running one page of a sorted query: by offset (with a total) or by keyset cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Select
+
+from foundation.errors import ValidationError
+from foundation.repository.cursor import CursorCodec
+from foundation.repository.pagination import (
+    CursorPage,
+    CursorPagination,
+    OffsetPagination,
+    Page,
+    TotalStrategy,
+)
+from foundation.repository.sorting import SortOrder
+
+T = TypeVar("T")
+Fetch = Callable[[Select[Any]], Awaitable[list[T]]]
+
+
+def check_limit(limit: int, max_limit: int) -> None:
+    """Refuse a page size outside ``1..max_limit`` (refused, not clamped: a client asking
+    for more than it can get should learn so)."""
+    if not 1 <= limit <= max_limit:
+        raise ValidationError(
+            f"limit must be between 1 and {max_limit}.", details={"field": "limit"}
+        )
+
+
+async def offset_page(
+    stmt: Select[Any],
+    order: SortOrder,
+    page: OffsetPagination,
+    fetch: Fetch[T],
+    total: Callable[[TotalStrategy], Awaitable[int]],
+) -> Page[T]:
+    """``limit`` rows after ``offset``; ``total(strategy)`` runs only when the page itself
+    does not tell the total (a short last page does)."""
+    if page.offset < 0:
+        raise ValidationError("offset must not be negative.", details={"field": "offset"})
+    items = await fetch(stmt.order_by(*order.order_by()).limit(page.limit).offset(page.offset))
+    count: int | None = None
+    if page.total is TotalStrategy.NONE:
+        count = None
+    elif (items and len(items) < page.limit) or (not items and page.offset == 0):
+        count = page.offset + len(items)
+    else:
+        count = await total(page.total)
+    return Page(items=items, limit=page.limit, offset=page.offset, total=count)
+
+
+async def cursor_page(
+    stmt: Select[Any],
+    order: SortOrder,
+    page: CursorPagination,
+    fetch: Fetch[T],
+    codec: CursorCodec,
+    columns: Sequence[Column[Any]],
+) -> CursorPage[T]:
+    """``limit`` rows after ``page.after`` or before ``page.before`` in ``order``.
+
+    One row more than asked tells whether the direction of travel continues. The side the
+    cursor came from is assumed to have rows (they may have been deleted since; following
+    that cursor then yields an empty page). Cost does not depend on depth.
+    """
+    if page.after is not None and page.before is not None:
+        raise ValidationError("Give 'after' or 'before', not both.")
+    backwards = page.before is not None
+    cursor = page.before if backwards else page.after
+    if cursor is not None:
+        position = codec.decode(cursor, order, columns)
+        if (position.direction == "previous") != backwards:
+            raise ValidationError("The cursor is invalid for this query.")
+        stmt = stmt.where(order.after(position.values, reverse=backwards))
+    rows = await fetch(stmt.order_by(*order.order_by(reverse=backwards)).limit(page.limit + 1))
+    more = len(rows) > page.limit
+    items = rows[: page.limit]
+    if backwards:
+        items.reverse()
+    has_next = cursor is not None if backwards else more
+    has_previous = more if backwards else cursor is not None
+    result = CursorPage[T](items=items, limit=page.limit)
+    if items and has_next:
+        result.next_cursor = codec.encode(order, "next", _values(order, items[-1]))
+    if items and has_previous:
+        result.previous_cursor = codec.encode(order, "previous", _values(order, items[0]))
+    return result
+
+
+def _values(order: SortOrder, entity: Any) -> list[Any]:
+    return [getattr(entity, key.field) for key in order.keys]

@@ -1,0 +1,94 @@
+"""What a model can do, read once from its mapper and mixins when a repository is defined."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, String, inspect
+
+from foundation.errors import ConfigurationError
+from foundation.models import AuditMixin, SoftDeleteMixin, TimestampMixin
+from foundation.repository.filters import Op
+
+
+@dataclass(frozen=True)
+class ModelTraits:
+    """Primary key, writable columns and capabilities (soft delete, versioning) of a model."""
+
+    model: type[Any]
+    pk: str
+    pk_column: Column[Any]
+    columns: frozenset[str]
+    soft_delete: bool
+    version: str | None
+    keep_on_upsert: frozenset[str]
+    touch: tuple[tuple[str, Callable[[], Any]], ...]
+
+    def touch_values(self) -> dict[str, Any]:
+        """Values that every write refreshes (``updated_at``, ``updated_by``, ...)."""
+        return {key: make() for key, make in self.touch}
+
+
+def read_traits(model: type[Any]) -> ModelTraits:
+    """Inspect ``model``; ``ConfigurationError`` when it cannot back a repository."""
+    try:
+        mapper = inspect(model)
+    except Exception as exc:
+        raise ConfigurationError(f"{model!r} is not a mapped class.") from exc
+    if len(mapper.primary_key) != 1:
+        raise ConfigurationError(f"{model.__name__} needs a single-column primary key.")
+    pk_column = mapper.primary_key[0]
+    pk = mapper.get_property_by_column(pk_column).key
+    keys = {mapper.get_property_by_column(column).key: column for column in mapper.columns}
+    version = None
+    if mapper.version_id_col is not None:
+        version = mapper.get_property_by_column(mapper.version_id_col).key
+    touch: list[tuple[str, Callable[[], Any]]] = []
+    for key, column in keys.items():
+        default = column.onupdate
+        if default is not None and getattr(default, "is_callable", False):
+            touch.append((key, _caller(default.arg)))
+        elif default is not None and getattr(default, "is_scalar", False):
+            touch.append((key, _constant(default.arg)))
+    keep = {pk}
+    if issubclass(model, TimestampMixin):
+        keep.add("created_at")
+    if issubclass(model, AuditMixin):
+        keep.add("created_by")
+    return ModelTraits(
+        model=model,
+        pk=pk,
+        pk_column=pk_column,
+        columns=frozenset(keys),
+        soft_delete=issubclass(model, SoftDeleteMixin),
+        version=version,
+        keep_on_upsert=frozenset(keep),
+        touch=tuple(touch),
+    )
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _caller(arg: Callable[[Any], Any]) -> Callable[[], Any]:
+    # SQLAlchemy wraps zero-argument defaults to take the execution context
+    return lambda: arg(None)
+
+
+def check_allow_lists(
+    traits: ModelTraits, filterable: Mapping[str, Collection[Op]], searchable: Sequence[str]
+) -> None:
+    """Refuse allow-lists that name unknown columns or search non-text columns."""
+    name = traits.model.__name__
+    for field, ops in filterable.items():
+        if field not in traits.columns:
+            raise ConfigurationError(f"{name} has no column '{field}' to filter on.")
+        if not all(isinstance(op, Op) for op in ops):
+            raise ConfigurationError(f"{name}.{field}: filter operators must be Op members.")
+    columns = traits.model.__mapper__.columns
+    for field in searchable:
+        if field not in traits.columns or not isinstance(columns[field].type, String):
+            raise ConfigurationError(f"{name}.{field} is not a text column to search.")

@@ -1,0 +1,201 @@
+"""``BaseService``: use cases over a repository, in pydantic schemas, one unit of work each.
+
+A service takes the ``Database``, not a session: each public call opens
+``database.transaction()``, which commits when the call succeeds and rolls back on any
+error. Called inside another service's unit of work, the transaction nests as a SAVEPOINT
+on the same session, so several services and repositories compose into one
+all-or-nothing unit. Holding a session instead would push the commit decision to every
+caller, and a service could no longer guarantee that its own writes roll back together.
+
+Subclasses set ``repository_type`` and ``read_schema`` and override hooks::
+
+    class WidgetService(BaseService[Widget, WidgetCreate, WidgetUpdate, WidgetRead]):
+        repository_type = WidgetRepository
+        read_schema = WidgetRead
+
+        async def before_create(self, session, values):
+            if values["name"] == "forbidden":
+                raise ValidationError("...")
+            return values
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel as Schema
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from foundation.db import Database
+from foundation.errors import ConfigurationError, FoundationError
+from foundation.logging import logger
+from foundation.repository import (
+    CursorPage,
+    CursorPagination,
+    FilterLike,
+    OffsetPagination,
+    Page,
+    SortLike,
+    SQLAlchemyRepository,
+)
+
+ModelT = TypeVar("ModelT")
+CreateT = TypeVar("CreateT", bound=Schema)
+UpdateT = TypeVar("UpdateT", bound=Schema)
+ReadT = TypeVar("ReadT", bound=Schema)
+
+
+class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
+    """Create, read, update and delete one entity type, with business-rule hooks.
+
+    Hooks run inside the unit of work with its session, so they may read or write through
+    other repositories; raising ``ValidationError``/``ConflictError`` rolls it all back.
+    ``on_operation`` is called once per public call for logging and metrics.
+    """
+
+    repository_type: ClassVar[type[SQLAlchemyRepository[Any]]]
+    read_schema: type[ReadT]
+
+    def __init__(self, database: Database) -> None:
+        for name in ("repository_type", "read_schema"):
+            if not hasattr(self, name):
+                raise ConfigurationError(f"{type(self).__name__} must set {name}.")
+        self.database = database
+
+    # -- building blocks --------------------------------------------------------------
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """The current unit of work (joined as a SAVEPOINT if one is open) or a new one."""
+        async with self.database.transaction() as session:
+            yield session
+
+    def repository(self, session: AsyncSession) -> SQLAlchemyRepository[ModelT]:
+        """This service's repository on ``session``."""
+        return self.repository_type(session)
+
+    def to_read(self, entity: ModelT) -> ReadT:
+        """The read schema of ``entity``."""
+        return self.read_schema.model_validate(entity, from_attributes=True)
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    async def before_create(self, session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+        """Check or adjust the values of a new entity; raise to refuse it."""
+        return values
+
+    async def after_create(self, session: AsyncSession, entity: ModelT) -> None:
+        """React to a created entity (still inside the unit of work)."""
+
+    async def before_update(
+        self, session: AsyncSession, id: Any, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Check or adjust changes; raise to refuse them."""
+        return changes
+
+    async def after_update(self, session: AsyncSession, entity: ModelT) -> None:
+        """React to an updated entity (still inside the unit of work)."""
+
+    async def before_delete(self, session: AsyncSession, id: Any) -> None:
+        """Raise to refuse a deletion."""
+
+    async def after_delete(self, session: AsyncSession, id: Any) -> None:
+        """React to a deletion (still inside the unit of work)."""
+
+    async def on_operation(
+        self, operation: str, *, seconds: float, error: FoundationError | None
+    ) -> None:
+        """Called after every public call: log it; override to record metrics too."""
+        outcome = "ok" if error is None else error.code
+        logger.debug(
+            "{service}.{operation} {outcome} in {ms:.1f} ms",
+            service=type(self).__name__,
+            operation=operation,
+            outcome=outcome,
+            ms=seconds * 1000,
+        )
+
+    @asynccontextmanager
+    async def observed(self, operation: str) -> AsyncIterator[None]:
+        """Time the block and report it to ``on_operation``."""
+        start = time.perf_counter()
+        error: FoundationError | None = None
+        try:
+            yield
+        except FoundationError as exc:
+            error = exc
+            raise
+        finally:
+            await self.on_operation(operation, seconds=time.perf_counter() - start, error=error)
+
+    # -- use cases -----------------------------------------------------------------------
+
+    async def create(self, data: CreateT) -> ReadT:
+        """Create one entity."""
+        return (await self._create([data], "create"))[0]
+
+    async def create_many(self, items: Sequence[CreateT]) -> builtins.list[ReadT]:
+        """Create several entities in one statement, all or nothing."""
+        return await self._create(items, "create_many")
+
+    async def get(self, id: Any) -> ReadT:
+        """The entity with ``id``; ``NotFoundError`` when absent."""
+        async with self.observed("get"), self.unit_of_work() as session:
+            return self.to_read(await self.repository(session).get(id))
+
+    async def list(
+        self,
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: OffsetPagination | CursorPagination | None = None,
+        search: str | None = None,
+    ) -> Page[ReadT] | CursorPage[ReadT]:
+        """One page of entities, as read schemas."""
+        async with self.observed("list"), self.unit_of_work() as session:
+            result = await self.repository(session).list(
+                filters, sort=sort, page=page, search=search
+            )
+            items = [self.to_read(entity) for entity in result.items]
+        if isinstance(result, CursorPage):
+            return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
+        return Page(items, result.limit, result.offset, result.total)
+
+    async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:
+        """How many entities match."""
+        async with self.observed("count"), self.unit_of_work() as session:
+            return await self.repository(session).count(filters, search=search)
+
+    async def update(self, id: Any, data: UpdateT, *, expected_version: int | None = None) -> ReadT:
+        """Apply the fields explicitly set in ``data``."""
+        async with self.observed("update"), self.unit_of_work() as session:
+            changes = await self.before_update(session, id, data.model_dump(exclude_unset=True))
+            entity = await self.repository(session).update(
+                id, changes, expected_version=expected_version
+            )
+            await self.after_update(session, entity)
+            return self.to_read(entity)
+
+    async def delete(self, id: Any) -> None:
+        """Delete (softly where the model supports it); ``NotFoundError`` when absent."""
+        async with self.observed("delete"), self.unit_of_work() as session:
+            await self.before_delete(session, id)
+            await self.repository(session).delete(id)
+            await self.after_delete(session, id)
+
+    async def restore(self, id: Any) -> ReadT:
+        """Undo a soft delete."""
+        async with self.observed("restore"), self.unit_of_work() as session:
+            return self.to_read(await self.repository(session).restore(id))
+
+    async def _create(self, items: Sequence[CreateT], operation: str) -> builtins.list[ReadT]:
+        async with self.observed(operation), self.unit_of_work() as session:
+            rows = [await self.before_create(session, item.model_dump()) for item in items]
+            entities = await self.repository(session).create_many(rows)
+            for entity in entities:
+                await self.after_create(session, entity)
+            return [self.to_read(entity) for entity in entities]

@@ -1,0 +1,60 @@
+"""The web layer: app factory, middleware, problem details, dependencies, health."""
+
+from foundation.web.app import API_PREFIX, check_session_scopes, create_app
+
+# last: the CRUD builder uses foundation.security, which imports the names above
+from foundation.web.crud import Access, Operation, crud_router
+from foundation.web.crud_query import ListQuery, list_query
+from foundation.web.dependencies import (
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+    get_app_settings,
+    get_database,
+    get_session,
+    provide_repository,
+    provide_service,
+)
+from foundation.web.health import build_health_router
+from foundation.web.middleware import (
+    REQUEST_ID_HEADER,
+    AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    UnhandledErrorMiddleware,
+)
+from foundation.web.openapi import BEARER_SCHEME, problem_responses, problem_statuses
+from foundation.web.problems import ProblemResponse, error_response, problem_response
+
+__all__ = [
+    "API_PREFIX",
+    "BEARER_SCHEME",
+    "REQUEST_ID_HEADER",
+    "Access",
+    "AccessLogMiddleware",
+    "BodySizeLimitMiddleware",
+    "DatabaseDep",
+    "ListQuery",
+    "Operation",
+    "ProblemResponse",
+    "RequestIdMiddleware",
+    "SecurityHeadersMiddleware",
+    "SessionDep",
+    "SettingsDep",
+    "UnhandledErrorMiddleware",
+    "build_health_router",
+    "check_session_scopes",
+    "create_app",
+    "crud_router",
+    "error_response",
+    "get_app_settings",
+    "get_database",
+    "get_session",
+    "list_query",
+    "problem_response",
+    "problem_responses",
+    "problem_statuses",
+    "provide_repository",
+    "provide_service",
+]

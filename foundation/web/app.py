@@ -1,0 +1,144 @@
+"""``create_app``: a FastAPI application with the foundation's web layer wired in.
+
+The lifespan owns the ``Database`` (created at startup, disposed at shutdown) unless one is
+injected; nothing is created at import time. Routers are mounted under ``/api/v1``; other
+versions go beside it through ``versions={"v2": [...]}``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from foundation.config import Settings, get_settings
+from foundation.db import Database
+from foundation.errors import ConfigurationError
+from foundation.web.dependencies import get_session
+from foundation.web.health import DEFAULT_PING_TIMEOUT, build_health_router
+from foundation.web.middleware import (
+    REQUEST_ID_HEADER,
+    AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    UnhandledErrorMiddleware,
+)
+from foundation.web.openapi import api_routes, build_openapi
+from foundation.web.problems import install_problem_handlers
+
+API_PREFIX = "/api"
+DEFAULT_VERSION = "v1"
+UserLifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: the request id must wrap everything that logs or answers."""
+    stack = [Middleware(RequestIdMiddleware)]
+    if settings.logging.access_log:
+        stack.append(Middleware(AccessLogMiddleware))
+    stack.append(Middleware(SecurityHeadersMiddleware, hsts_seconds=settings.security.hsts_seconds))
+    if settings.cors.origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors.origins,
+                allow_methods=settings.cors.methods,
+                allow_headers=settings.cors.headers,
+                allow_credentials=settings.cors.credentials,
+                expose_headers=[REQUEST_ID_HEADER],
+            )
+        )
+    stack.append(Middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes))
+    stack.append(Middleware(UnhandledErrorMiddleware))
+    return stack
+
+
+def check_session_scopes(app: FastAPI) -> None:
+    """Refuse routes that take the session without ``scope="function"`` (commit too late)."""
+    for route in api_routes(app):
+        pending = list(route.dependant.dependencies)
+        while pending:
+            dependant = pending.pop()
+            if dependant.call is get_session and dependant.scope != "function":
+                raise ConfigurationError(
+                    f"route {route.path_format} depends on get_session without scope='function'; "
+                    "use SessionDep so the commit happens before the response is sent"
+                )
+            pending.extend(dependant.dependencies)
+
+
+def _lifespan(user_lifespan: UserLifespan | None) -> UserLifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        check_session_scopes(app)
+        owned = app.state.database is None
+        if owned:
+            app.state.database = Database.from_settings(app.state.settings.database)
+        app.state.started_at = time.monotonic()
+        try:
+            if user_lifespan is None:
+                yield None
+            else:
+                async with user_lifespan(app) as state:
+                    yield state
+        finally:
+            if owned:
+                await app.state.database.dispose()
+                app.state.database = None
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    routers: Sequence[APIRouter] = (),
+    versions: Mapping[str, Sequence[APIRouter]] | None = None,
+    database: Database | None = None,
+    lifespan: UserLifespan | None = None,
+    description: str = "",
+    contact: dict[str, str] | None = None,
+    license_info: dict[str, str] | None = None,
+    servers: list[dict[str, str]] | None = None,
+    tags: list[dict[str, Any]] | None = None,
+    health_timeout: float = DEFAULT_PING_TIMEOUT,
+) -> FastAPI:
+    """Build the application.
+
+    ``routers`` go under ``/api/v1``; ``versions`` maps further version names to routers.
+    ``database`` injects a ready ``Database`` (tests: the per-test isolated one); the
+    lifespan then neither creates nor disposes it. ``lifespan`` runs inside the
+    foundation's own, after the database exists.
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title=settings.app.name,
+        version=settings.app.version,
+        description=description,
+        contact=contact,
+        license_info=license_info,
+        servers=servers,
+        openapi_tags=[
+            *(tags or []),
+            {"name": "health", "description": "Liveness and readiness probes"},
+        ],
+        lifespan=_lifespan(lifespan),
+        middleware=_middleware(settings),
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.started_at = time.monotonic()
+    install_problem_handlers(app)
+    app.include_router(build_health_router(timeout=health_timeout))
+    mounted = {DEFAULT_VERSION: list(routers), **{k: list(v) for k, v in (versions or {}).items()}}
+    for version, version_routers in mounted.items():
+        for router in version_routers:
+            app.include_router(router, prefix=f"{API_PREFIX}/{version}")
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    return app

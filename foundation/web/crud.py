@@ -1,0 +1,462 @@
+"""``crud_router``: list, get, create, update, delete and restore routes for one service.
+
+::
+
+    router = crud_router(
+        ProjectService,
+        path="/projects",
+        name="project",
+        create_schema=ProjectCreate,
+        update_schema=ProjectUpdate,
+        write_access=["projects:write"],
+    )
+    app = create_app(routers=[router])
+
+Routes (``{project_id}`` typed by the model's key):
+
+- ``GET /projects`` — offset page (``Page``), ``GET /projects/cursor`` — keyset page
+  (``CursorPage``); both take the filter, ``sort`` and ``search`` parameters derived from
+  the repository's allow-lists (:mod:`foundation.web.crud_query`).
+- ``GET /projects/{project_id}``, ``POST /projects`` (201, ``Location``),
+  ``PATCH /projects/{project_id}``, ``DELETE /projects/{project_id}`` (204) and, for
+  soft-deleting models, ``POST /projects/{project_id}/restore``.
+
+Versioned models answer with an ``ETag`` (the version); ``PATCH`` with ``If-Match`` then
+updates only that version (else 412), and a ``version`` field in the update body does the
+same with 409. The create response links to get/update/delete (OpenAPI links), so clients
+and stateful testers can follow them. Access is per operation: ``None`` is open, a
+sequence of scopes requires a bearer token holding them (an empty one: any valid token).
+The generated routes go on an ``APIRouter`` that may already carry hand-written routes.
+"""
+
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.params import Depends as DependsParam
+from pydantic import BaseModel
+from sqlalchemy import inspect as sa_inspect
+
+from foundation.errors import ConcurrencyError, ConfigurationError, PreconditionFailedError
+from foundation.models import SoftDeleteMixin
+from foundation.repository import SQLAlchemyRepository
+from foundation.schemas.pages import CursorPage, Page
+from foundation.web.crud_http import ETAG_HEADER, IF_MATCH_PATTERN, etag, expected_version, links
+from foundation.web.crud_query import ListQuery, list_query, python_type_of
+from foundation.web.dependencies import DatabaseDep, SessionDep
+from foundation.web.openapi import problem_responses
+
+Access = Sequence[str] | None
+"""``None``: open to anyone; a sequence of scopes: a bearer token holding all of them."""
+
+
+class Operation(StrEnum):
+    """A route ``crud_router`` can generate."""
+
+    LIST = "list"
+    CURSOR = "cursor"
+    GET = "get"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+READ_OPERATIONS = frozenset({Operation.LIST, Operation.CURSOR, Operation.GET})
+
+
+def _access_dependency(access: Access) -> list[DependsParam]:
+    # imported here: foundation.security builds on foundation.web, which exports this module
+    from foundation.security import current_principal, require_scopes
+
+    if access is None:
+        return []
+    if not access:
+        return [Depends(current_principal)]
+    return [Depends(require_scopes(*access))]
+
+
+def _default_provider(service: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Build ``service(database)`` inside the request's unit of work (``SessionDep``):
+    the service's own transactions nest in it, and it commits before the response."""
+
+    async def provide(database: DatabaseDep, session: SessionDep) -> Any:
+        return service(database)
+
+    provide.__name__ = f"provide_{getattr(service, '__name__', 'service')}"
+    return provide
+
+
+def crud_router(
+    service: Callable[..., Any],
+    *,
+    path: str,
+    name: str,
+    create_schema: type[BaseModel],
+    update_schema: type[BaseModel],
+    read_schema: type[BaseModel] | None = None,
+    repository: type[SQLAlchemyRepository[Any]] | None = None,
+    provider: Callable[..., Any] | None = None,
+    read_access: Access = None,
+    write_access: Access = (),
+    access: Mapping[Operation, Access] | None = None,
+    operations: Collection[Operation] = tuple(Operation),
+    plural: str | None = None,
+    tags: Sequence[str] | None = None,
+    router: APIRouter | None = None,
+) -> APIRouter:
+    """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
+
+    ``repository`` and ``read_schema`` default to the service's ``repository_type`` and
+    ``read_schema``; ``provider`` replaces the dependency that builds the service (it must
+    open the request's unit of work, e.g. through ``SessionDep``). ``name`` is the singular
+    resource name used in operation ids (``get_project``) and the path parameter
+    (``project_id``).
+    """
+    repository = repository or getattr(service, "repository_type", None)
+    read_schema = read_schema or getattr(service, "read_schema", None)
+    if repository is None or read_schema is None:
+        raise ConfigurationError(
+            "crud_router needs a repository and a read schema (from the service or given)."
+        )
+    router = router if router is not None else APIRouter()
+    spec = _Resource(
+        repository=repository,
+        name=name,
+        plural=plural or f"{name}s",
+        read=read_schema,
+        create=create_schema,
+        update=update_schema,
+    )
+    chosen = set(operations)
+    if Operation.RESTORE in chosen and not spec.soft_delete:
+        chosen.discard(Operation.RESTORE)
+    provide = provider or _default_provider(service)
+    service_dep: Any = Annotated[Any, Depends(provide)]
+
+    def route_options(operation: Operation) -> dict[str, Any]:
+        default = read_access if operation in READ_OPERATIONS else write_access
+        chosen_access = (access or {}).get(operation, default)
+        return {
+            "operation_id": spec.operation_ids[operation],
+            "name": spec.operation_ids[operation],
+            "dependencies": _access_dependency(chosen_access),
+            "tags": list(tags) if tags is not None else [spec.plural],
+        }
+
+    builders = {
+        Operation.LIST: _add_list,
+        Operation.CURSOR: _add_cursor,
+        Operation.GET: _add_get,
+        Operation.CREATE: _add_create,
+        Operation.UPDATE: _add_update,
+        Operation.DELETE: _add_delete,
+        Operation.RESTORE: _add_restore,
+    }
+    spec.operation_ids = {
+        op: f"{op.value}_{spec.name}"
+        if op not in (Operation.LIST, Operation.CURSOR)
+        else f"list_{spec.plural}" + ("_by_cursor" if op is Operation.CURSOR else "")
+        for op in chosen
+    }
+    for operation in Operation:
+        if operation in chosen:
+            builders[operation](router, path, spec, service_dep, route_options(operation))
+    return router
+
+
+class _Resource:
+    """What the route builders need to know about one resource."""
+
+    def __init__(
+        self,
+        *,
+        repository: type[SQLAlchemyRepository[Any]],
+        name: str,
+        plural: str,
+        read: type[BaseModel],
+        create: type[BaseModel],
+        update: type[BaseModel],
+    ) -> None:
+        model: Any = repository.model
+        mapper: Any = sa_inspect(model)
+        pk_column = mapper.primary_key[0]
+        self.repository = repository
+        self.name = name
+        self.plural = plural
+        self.read = read
+        self.create = create
+        self.update = update
+        self.pk = str(mapper.get_property_by_column(pk_column).key)
+        self.id_type: Any = python_type_of(pk_column)
+        self.id_parameter = f"{name}_id"
+        self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
+        version_column = mapper.version_id_col
+        self.version: str | None = (
+            None
+            if version_column is None
+            else str(mapper.get_property_by_column(version_column).key)
+        )
+        self.operation_ids: dict[Operation, str] = {}
+
+    @property
+    def item_path(self) -> str:
+        return f"/{{{self.id_parameter}}}"
+
+    def etag(self, item: Any) -> str | None:
+        return etag(getattr(item, self.version, None)) if self.version else None
+
+    def links(self) -> dict[str, Any]:
+        ids = {op.value: oid for op, oid in self.operation_ids.items()}
+        return links(ids, self.id_parameter, self.pk, versioned=self.version is not None)
+
+    def item_response(self, status: int, description: str) -> dict[int | str, Any]:
+        entry: dict[str, Any] = {"description": description, "links": self.links()}
+        if self.version is not None:
+            entry["headers"] = ETAG_HEADER
+        return {status: entry}
+
+
+def _set_etag(response: Response, spec: _Resource, item: Any) -> None:
+    tag = spec.etag(item)
+    if tag is not None:
+        response.headers["ETag"] = tag
+
+
+def _add_list(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=False))]
+
+    async def list_items(query: query_dep, service: service_dep) -> Any:
+        page = await service.list(
+            query.filters, sort=query.sort, page=query.page, search=query.search
+        )
+        return {
+            "items": page.items,
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+
+    router.add_api_route(
+        path,
+        list_items,
+        methods=["GET"],
+        response_model=Page[spec.read],  # type: ignore[name-defined]
+        summary=f"List {spec.plural} (offset pages)",
+        **options,
+    )
+
+
+def _add_cursor(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=True))]
+
+    async def list_items_by_cursor(query: query_dep, service: service_dep) -> Any:
+        page = await service.list(
+            query.filters, sort=query.sort, page=query.page, search=query.search
+        )
+        return {
+            "items": page.items,
+            "limit": page.limit,
+            "next_cursor": page.next_cursor,
+            "previous_cursor": page.previous_cursor,
+        }
+
+    router.add_api_route(
+        f"{path}/cursor",
+        list_items_by_cursor,
+        methods=["GET"],
+        response_model=CursorPage[spec.read],  # type: ignore[name-defined]
+        summary=f"List {spec.plural} (keyset pages)",
+        **options,
+    )
+
+
+def _id_annotation(spec: _Resource) -> Any:
+    return spec.id_type
+
+
+def _add_get(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    id_type = _id_annotation(spec)
+
+    async def get_item(item_id: id_type, response: Response, service: service_dep) -> Any:  # type: ignore[valid-type]
+        item = await service.get(item_id)
+        _set_etag(response, spec, item)
+        return item
+
+    _rename_path_parameter(get_item, spec)
+    router.add_api_route(
+        path + spec.item_path,
+        get_item,
+        methods=["GET"],
+        response_model=spec.read,
+        summary=f"Get one {spec.name}",
+        responses={
+            **spec.item_response(200, "The resource"),
+            **problem_responses(404),
+        },
+        **options,
+    )
+
+
+def _add_create(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    body_type: Any = spec.create
+
+    async def create_item(
+        body: body_type,
+        request: Request,
+        response: Response,
+        service: service_dep,
+    ) -> Any:
+        item = await service.create(body)
+        _set_etag(response, spec, item)
+        if Operation.GET in spec.operation_ids:
+            identifier = getattr(item, spec.pk)
+            location = request.url_for(
+                spec.operation_ids[Operation.GET], **{spec.id_parameter: str(identifier)}
+            )
+            response.headers["Location"] = location.path
+        return item
+
+    router.add_api_route(
+        path,
+        create_item,
+        methods=["POST"],
+        status_code=201,
+        response_model=spec.read,
+        summary=f"Create a {spec.name}",
+        responses={
+            **spec.item_response(201, "Created"),
+            **problem_responses(409),
+        },
+        **options,
+    )
+
+
+def _add_update(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    id_type = _id_annotation(spec)
+    body_type: Any = spec.update
+    if_match_type: Any = Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            pattern=IF_MATCH_PATTERN,
+            description="Update only if the resource still has this ETag (else 412)",
+        ),
+    ]
+
+    async def update_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        body: body_type,
+        response: Response,
+        service: service_dep,
+        if_match: if_match_type = None,
+    ) -> Any:
+        data, body_version = _split_version(body, spec.version)
+        precondition = expected_version(if_match)
+        version = precondition if precondition is not None else body_version
+        try:
+            item = await service.update(item_id, data, expected_version=version)
+        except ConcurrencyError as exc:
+            if precondition is None:
+                raise
+            raise PreconditionFailedError(
+                "The resource no longer matches If-Match.", details=exc.details
+            ) from exc
+        _set_etag(response, spec, item)
+        return item
+
+    _rename_path_parameter(update_item, spec)
+    statuses = (404, 409, 412) if spec.version else (404, 409)
+    router.add_api_route(
+        path + spec.item_path,
+        update_item,
+        methods=["PATCH"],
+        response_model=spec.read,
+        summary=f"Change a {spec.name}",
+        responses={
+            **spec.item_response(200, "The changed resource"),
+            **problem_responses(*statuses),
+        },
+        **options,
+    )
+
+
+def _split_version(body: BaseModel, version: str | None) -> tuple[BaseModel, int | None]:
+    """The body without its ``version`` field, and that field's value if it was sent."""
+    if version is None or version not in body.model_fields_set:
+        return body, None
+    values = body.model_dump(exclude_unset=True)
+    expected = values.pop(version)
+    fields = body.model_fields_set - {version}
+    return type(body).model_construct(_fields_set=fields, **values), expected
+
+
+def _add_delete(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    id_type = _id_annotation(spec)
+
+    async def delete_item(item_id: id_type, service: service_dep) -> Response:  # type: ignore[valid-type]
+        await service.delete(item_id)
+        return Response(status_code=204)
+
+    _rename_path_parameter(delete_item, spec)
+    router.add_api_route(
+        path + spec.item_path,
+        delete_item,
+        methods=["DELETE"],
+        status_code=204,
+        response_class=Response,
+        summary=f"Delete a {spec.name}" + (" (softly; restorable)" if spec.soft_delete else ""),
+        responses={204: {"description": "Deleted"}, **problem_responses(404, 409)},
+        **options,
+    )
+
+
+def _add_restore(
+    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+) -> None:
+    id_type = _id_annotation(spec)
+
+    async def restore_item(item_id: id_type, response: Response, service: service_dep) -> Any:  # type: ignore[valid-type]
+        item = await service.restore(item_id)
+        _set_etag(response, spec, item)
+        return item
+
+    _rename_path_parameter(restore_item, spec)
+    router.add_api_route(
+        path + spec.item_path + "/restore",
+        restore_item,
+        methods=["POST"],
+        response_model=spec.read,
+        summary=f"Restore a deleted {spec.name}",
+        responses={**spec.item_response(200, "The restored resource"), **problem_responses(404)},
+        **options,
+    )
+
+
+def _rename_path_parameter(endpoint: Callable[..., Any], spec: _Resource) -> None:
+    """Expose the endpoint's ``item_id`` argument as the path parameter ``{name}_id``."""
+    import inspect
+
+    from fastapi import Path
+
+    signature = inspect.signature(endpoint)
+    parameters = [
+        parameter.replace(annotation=Annotated[parameter.annotation, Path(alias=spec.id_parameter)])
+        if parameter.name == "item_id"
+        else parameter
+        for parameter in signature.parameters.values()
+    ]
+    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

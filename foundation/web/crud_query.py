@@ -1,0 +1,247 @@
+"""List query parameters derived from a repository's allow-lists, published in OpenAPI.
+
+Every allowed filter becomes one typed query parameter — ``status`` for ``eq``,
+``priority__gt``, ``title__icontains``, ``status__in`` (repeated) — and sorting is a
+repeated ``sort`` parameter whose values are an enum (``name``, ``-name``). Bounds that the
+database would enforce with a server error (32-bit integers, NUL in text) are stated in
+the schema, so any value the schema admits is one the repository accepts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from annotated_types import Interval
+from fastapi import Query
+from pydantic import StringConstraints
+from sqlalchemy import BigInteger, Column, String
+from sqlalchemy.types import TypeDecorator
+
+from foundation.repository import (
+    DEFAULT_LIMIT,
+    TEXT_OPS,
+    Condition,
+    CursorPagination,
+    Filter,
+    OffsetPagination,
+    Op,
+    SortKey,
+    SQLAlchemyRepository,
+    and_,
+)
+from foundation.schemas.base import NO_NUL_PATTERN
+
+MAX_LIST_ITEMS = 100
+MAX_TEXT_LENGTH = 1000
+MAX_OFFSET = 2**31 - 1
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_ORDER = {op: index for index, op in enumerate(Op)}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What a list request asked for: filters, sort order, search term and page."""
+
+    filters: Filter | None
+    sort: tuple[SortKey, ...] | None
+    search: str | None
+    page: OffsetPagination | CursorPagination
+
+
+def parameter_name(field: str, op: Op) -> str:
+    """The query parameter for ``field op``: ``field`` for ``eq``, else ``field__op``."""
+    return field if op is Op.EQ else f"{field}__{op.value}"
+
+
+def sort_values(repository: type[SQLAlchemyRepository[Any]]) -> list[str]:
+    """Every accepted ``sort`` value: each sortable field ascending, then descending."""
+    fields = [*repository.sortable]
+    pk = _primary_key(repository)
+    if pk not in fields:
+        fields.append(pk)
+    return [*fields, *(f"-{field}" for field in fields)]
+
+
+def _primary_key(repository: type[SQLAlchemyRepository[Any]]) -> str:
+    mapper: Any = repository.model.__mapper__
+    return str(mapper.get_property_by_column(mapper.primary_key[0]).key)
+
+
+def python_type_of(column: Column[Any]) -> type:
+    """The Python type a column holds (``str`` when the type does not say)."""
+    column_type: Any = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        kind: type = column_type.python_type
+    except NotImplementedError:
+        return str
+    return str if kind is object else kind
+
+
+def _scalar(column: Column[Any], op: Op) -> Any:
+    """The annotated type of one value for ``op`` on ``column``."""
+    kind = python_type_of(column)
+    if op in TEXT_OPS or kind is str:
+        length = getattr(column.type, "length", None) if isinstance(column.type, String) else None
+        return Annotated[
+            str, StringConstraints(pattern=NO_NUL_PATTERN, max_length=length or MAX_TEXT_LENGTH)
+        ]
+    if kind is int:
+        low, high = _INT64 if isinstance(column.type, BigInteger) else _INT32
+        return Annotated[int, Interval(ge=low, le=high)]
+    if kind is Decimal:
+        return float
+    if kind in (bool, float, uuid.UUID, datetime, date) or issubclass(kind, Enum):
+        return kind
+    return str
+
+
+def _filter_parameter(index: int, field: str, op: Op, column: Column[Any]) -> inspect.Parameter:
+    name = parameter_name(field, op)
+    value = _scalar(column, op)
+    description = f"Filter: {field} {op.value}"
+    annotation: Any
+    if op is Op.IS_NULL:
+        annotation = bool
+    elif op in (Op.IN, Op.NOT_IN):
+        annotation = list[value]  # type: ignore[valid-type]
+        extra: dict[str, Any] = {"min_length": 1, "max_length": MAX_LIST_ITEMS}
+        return _query_parameter(f"f{index}", annotation, name, description, **extra)
+    elif op is Op.BETWEEN:
+        annotation = list[value]  # type: ignore[valid-type]
+        description += " (two values: low, high)"
+        return _query_parameter(
+            f"f{index}", annotation, name, description, min_length=2, max_length=2
+        )
+    else:
+        annotation = value
+    return _query_parameter(f"f{index}", annotation, name, description)
+
+
+def _query_parameter(
+    name: str,
+    annotation: Any,
+    alias: str,
+    description: str,
+    default: Any = None,
+    **constraints: Any,
+) -> inspect.Parameter:
+    # no ``| None``: absent means unset, and the schema then offers no ``null`` to send
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Annotated[
+            annotation, Query(alias=alias, description=description, **constraints)
+        ],
+    )
+
+
+def _filters(repository: type[SQLAlchemyRepository[Any]]) -> list[tuple[str, Op, Column[Any]]]:
+    columns: Any = repository.model.__mapper__.columns
+    found: list[tuple[str, Op, Column[Any]]] = []
+    for field, ops in repository.filterable.items():
+        for op in sorted(ops, key=_ORDER.__getitem__):
+            found.append((field, op, columns[field]))
+    return found
+
+
+def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
+    """Sort keys in order; a later value naming a field already used is ignored."""
+    if not values:
+        return None
+    keys: dict[str, SortKey] = {}
+    for value in values:
+        field = value.lstrip("-")
+        keys.setdefault(field, SortKey(field, value.startswith("-")))
+    return tuple(keys.values())
+
+
+def list_query(
+    repository: type[SQLAlchemyRepository[Any]], *, cursor: bool
+) -> Callable[..., Awaitable[ListQuery]]:
+    """A dependency reading the list parameters of ``repository`` from the query string.
+
+    ``cursor`` selects keyset parameters (``after``/``before``) instead of ``offset``.
+    """
+    filters = _filters(repository)
+    limit_default = min(DEFAULT_LIMIT, repository.max_limit)
+    sort_type: Any = Literal.__getitem__(tuple(sort_values(repository)))
+    parameters = [
+        _query_parameter(
+            "limit", int, "limit", "Page size", limit_default, ge=1, le=repository.max_limit
+        ),
+        _query_parameter(
+            "sort",
+            list[sort_type],
+            "sort",
+            "Sort keys in order (repeat the parameter); '-' sorts descending",
+            max_length=MAX_LIST_ITEMS,
+        ),
+    ]
+    if cursor:
+        for name, description in (
+            ("after", "The next_cursor of the previous page"),
+            ("before", "The previous_cursor of the next page"),
+        ):
+            parameters.append(
+                _query_parameter(
+                    name,
+                    str,
+                    name,
+                    description,
+                    pattern=NO_NUL_PATTERN,
+                    max_length=MAX_TEXT_LENGTH,
+                )
+            )
+    else:
+        parameters.append(
+            _query_parameter("offset", int, "offset", "Rows to skip", 0, ge=0, le=MAX_OFFSET)
+        )
+    if repository.searchable:
+        parameters.append(
+            _query_parameter(
+                "search",
+                str,
+                "search",
+                f"Case-insensitive text search in {', '.join(repository.searchable)}",
+                pattern=NO_NUL_PATTERN,
+                max_length=MAX_TEXT_LENGTH,
+            )
+        )
+    parameters.extend(
+        _filter_parameter(index, field, op, column)
+        for index, (field, op, column) in enumerate(filters)
+    )
+
+    async def read(**values: Any) -> ListQuery:
+        conditions = [
+            Condition(field, op, values[f"f{index}"])
+            for index, (field, op, _) in enumerate(filters)
+            if values.get(f"f{index}") is not None
+        ]
+        limit = values["limit"]
+        page: OffsetPagination | CursorPagination
+        if cursor:
+            page = CursorPagination(limit=limit, after=values["after"], before=values["before"])
+        else:
+            page = OffsetPagination(limit=limit, offset=values["offset"])
+        return ListQuery(
+            filters=and_(*conditions) if conditions else None,
+            sort=_dedupe_sort(values["sort"]),
+            search=values.get("search") or None,
+            page=page,
+        )
+
+    read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
+    read.__name__ = f"list_query_{repository.__name__}"
+    return read

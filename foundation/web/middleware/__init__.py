@@ -1,0 +1,16 @@
+"""Pure ASGI middleware, one concern per module."""
+
+from foundation.web.middleware.access_log import AccessLogMiddleware
+from foundation.web.middleware.body_limit import BodySizeLimitMiddleware
+from foundation.web.middleware.errors import UnhandledErrorMiddleware
+from foundation.web.middleware.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
+from foundation.web.middleware.security_headers import SecurityHeadersMiddleware
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "AccessLogMiddleware",
+    "BodySizeLimitMiddleware",
+    "RequestIdMiddleware",
+    "SecurityHeadersMiddleware",
+    "UnhandledErrorMiddleware",
+]

@@ -1,0 +1,51 @@
+"""One structured log record per request: method, path, status, duration, request id, actor."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from foundation.context import current_actor, current_request_id
+from foundation.logging import logger
+
+
+class AccessLogMiddleware:
+    """Log each HTTP request once it has been answered (``extra["event"] == "access"``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Time the request and log it after the response (or the failure)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # what the client gets when the app fails before answering
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            duration_ms = round((time.perf_counter() - start) * 1000, 2)
+            logger.bind(
+                event="access",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=duration_ms,
+                request_id=current_request_id(),
+                actor=current_actor(),
+            ).info(
+                "{method} {path} {status} {duration_ms}ms",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=duration_ms,
+            )

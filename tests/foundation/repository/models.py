@@ -1,0 +1,76 @@
+"""Models and repositories for the repository tests (tables prefixed ``r_``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from foundation import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
+from foundation.repository import (
+    ALL_OPS,
+    EQUALITY_OPS,
+    ORDERING_OPS,
+    Op,
+    SQLAlchemyRepository,
+)
+
+
+class Gadget(AuditMixin, SoftDeleteMixin, VersionedMixin, BaseModel):
+    """Every mixin: soft delete, versioning, audit and timestamps."""
+
+    __tablename__ = "r_gadget"
+    __table_args__ = (
+        UniqueConstraint("sku"),
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+    )
+
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str | None] = mapped_column(String(40), default=None)
+    active: Mapped[bool] = mapped_column(default=True)
+    launched_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Part(BaseModel):
+    """A plain model (hard delete only) referring to a gadget."""
+
+    __tablename__ = "r_part"
+
+    gadget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("r_gadget.id"))
+    label: Mapped[str] = mapped_column(String(100))
+
+
+class GadgetRepository(SQLAlchemyRepository[Gadget]):
+    """Allows every operator on text, comparisons on numbers."""
+
+    model = Gadget
+    filterable: ClassVar[Mapping[str, Collection[Op]]] = {
+        "id": EQUALITY_OPS,
+        "sku": ALL_OPS,
+        "name": ALL_OPS,
+        "category": ALL_OPS,
+        "quantity": EQUALITY_OPS | ORDERING_OPS,
+        "active": EQUALITY_OPS,
+        "launched_at": EQUALITY_OPS | ORDERING_OPS,
+        "created_at": ORDERING_OPS,
+    }
+    sortable = ("name", "sku", "quantity", "active", "created_at")
+    searchable = ("name", "sku")
+    max_limit = 20
+
+
+class PartRepository(SQLAlchemyRepository[Part]):
+    """A repository with the minimal allow-lists."""
+
+    model = Part
+    filterable: ClassVar[Mapping[str, Collection[Op]]] = {
+        "label": ALL_OPS,
+        "gadget_id": EQUALITY_OPS,
+    }
+    sortable = ("label",)

@@ -9,11 +9,12 @@ from foundation.config import (
     DatabaseSettings,
     LoggingSettings,
     SecuritySettings,
+    ServerSettings,
     Settings,
     get_settings,
 )
 from foundation.context import acting_as, current_actor, current_request_id, request_context
-from foundation.db import Database, create_engine, normalize_url
+from foundation.db import Database, create_engine, normalize_url, run_in_transaction
 from foundation.errors import (
     AuthenticationError,
     ConcurrencyError,
@@ -71,6 +72,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "SecuritySettings",
+    "ServerSettings",
     "Settings",
     "SoftDeleteMixin",
     "TimestampMixin",
@@ -89,6 +91,7 @@ __all__ = [
     "logger",
     "normalize_url",
     "request_context",
+    "run_in_transaction",
     "translate_db_errors",
     "utcnow",
     "uuid7",

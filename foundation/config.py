@@ -25,10 +25,12 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./foundation.db"
 class AppSettings(BaseModel):
     """Identity of the running service."""
 
-    name: str = "foundation"
-    version: str = "0.1.0"
-    environment: Environment = "development"
-    debug: bool = False
+    name: str = Field("foundation", description="title of the API and its docs")
+    version: str = Field("0.1.0", description="version reported by the API and `/health`")
+    environment: Environment = Field(
+        "development", description="development | test | production (strict checks)"
+    )
+    debug: bool = Field(False, description="refused in production")
     target: str | None = Field(
         None,
         description="'module:attr' of the ASGI app or factory that `foundation serve` runs",
@@ -38,13 +40,15 @@ class AppSettings(BaseModel):
 class DatabaseSettings(BaseModel):
     """Engine, pool and migration options; pool options apply only where the dialect pools."""
 
-    url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
-    pool_size: int = Field(5, ge=1)
-    max_overflow: int = Field(10, ge=0)
-    pool_timeout: float = Field(30.0, gt=0)
-    pool_recycle: int = Field(1800, ge=-1)
-    pool_pre_ping: bool = True
-    echo: bool = False
+    url: SecretStr = Field(
+        SecretStr(DEFAULT_DATABASE_URL), description="SQLAlchemy URL; the password is never shown"
+    )
+    pool_size: int = Field(5, ge=1, description="connections kept open (pooling dialects)")
+    max_overflow: int = Field(10, ge=0, description="extra connections under load")
+    pool_timeout: float = Field(30.0, gt=0, description="seconds to wait for a connection")
+    pool_recycle: int = Field(1800, ge=-1, description="seconds before a connection is renewed")
+    pool_pre_ping: bool = Field(True, description="test connections before use")
+    echo: bool = Field(False, description="log every SQL statement")
     statement_timeout_ms: int = Field(30_000, ge=0, description="0 disables the timeout")
     migrations: str = Field("migrations", description="Alembic script directory")
     migrate_on_start: bool | None = Field(
@@ -73,43 +77,52 @@ class DatabaseSettings(BaseModel):
 class ServerSettings(BaseModel):
     """How `foundation serve` runs uvicorn; command-line flags override these."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
-    workers: int = Field(1, ge=1)
-    reload: bool = False
+    host: str = Field("127.0.0.1", description="address `foundation serve` binds")
+    port: int = Field(8000, ge=0, le=65535, description="port `foundation serve` binds")
+    workers: int = Field(1, ge=1, description="uvicorn worker processes")
+    reload: bool = Field(False, description="restart on code changes (development)")
 
 
 class LoggingSettings(BaseModel):
     """Log level and format."""
 
-    level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="lowest level written"
+    )
     json_logs: bool | None = Field(None, description="default: on in production only")
-    access_log: bool = True
+    access_log: bool = Field(True, description="one record per request")
 
 
 class SecuritySettings(BaseModel):
     """JWT issuing and verification."""
 
-    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
-    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"
-    jwt_private_key: SecretStr | None = None
-    jwt_public_key: str | None = None
-    jwt_issuer: str = "foundation"
-    jwt_audience: str = "foundation-api"
-    access_token_minutes: int = Field(30, ge=1)
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEFAULT_JWT_SECRET), description="HMAC key; at least 32 characters in production"
+    )
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = Field(
+        "HS256", description="the only algorithm tokens may use"
+    )
+    jwt_private_key: SecretStr | None = Field(None, description="PEM key to sign RS256/ES256")
+    jwt_public_key: str | None = Field(None, description="PEM key to verify RS256/ES256")
+    jwt_issuer: str = Field("foundation", description="`iss` issued and required")
+    jwt_audience: str = Field("foundation-api", description="`aud` issued and required")
+    access_token_minutes: int = Field(30, ge=1, description="lifetime of issued tokens")
     hsts_seconds: int = Field(0, ge=0, description="0 disables Strict-Transport-Security")
-    max_body_bytes: int = Field(1_048_576, ge=1)
+    max_body_bytes: int = Field(1_048_576, ge=1, description="larger bodies get 413")
 
 
 class CorsSettings(BaseModel):
     """Cross-origin resource sharing; empty origins disables CORS."""
 
-    origins: list[str] = Field(default_factory=list)
-    methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "PATCH", "DELETE"])
-    headers: list[str] = Field(
-        default_factory=lambda: ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
+    origins: list[str] = Field(default_factory=list, description="JSON list; empty: CORS off")
+    methods: list[str] = Field(
+        default_factory=lambda: ["GET", "POST", "PATCH", "DELETE"], description="JSON list"
     )
-    credentials: bool = False
+    headers: list[str] = Field(
+        default_factory=lambda: ["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        description="JSON list",
+    )
+    credentials: bool = Field(False, description="allow cookies; never with `*` origins")
 
 
 class Settings(BaseSettings):

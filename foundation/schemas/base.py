@@ -32,11 +32,31 @@ def _harden(node: Any) -> Any:
         return node
     hardened = {key: _harden(value) for key, value in node.items()}
     kind = hardened.get("type")
+    if kind in ("datetime", "date"):
+        # ``format: date-time`` admits only strings; pydantic would read numbers as Unix times
+        return core_schema.no_info_before_validator_function(_refuse_number, hardened)
     if kind in _STRICT_TYPES:
         hardened["strict"] = True
         if kind == "str":
             return core_schema.no_info_after_validator_function(_reject_nul, hardened)
+        if kind == "int":
+            # JSON Schema counts 3.0 as an integer; strict mode alone would refuse it
+            return core_schema.no_info_before_validator_function(_integral_float, hardened)
     return hardened
+
+
+def _refuse_number(value: Any) -> Any:
+    """Refuse JSON numbers where a date or date-time string is expected."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError("datetime_type", "Input should be an RFC 3339 string")
+    return value
+
+
+def _integral_float(value: Any) -> Any:
+    """``3.0`` becomes ``3``; anything else (``3.5``, ``"3"``, ``true``) is left to refuse."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
 
 
 def _document_no_nul(node: Any) -> None:

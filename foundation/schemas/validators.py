@@ -45,7 +45,10 @@ def require_aware(value: datetime) -> datetime:
     """Refuse naive datetimes; aware ones are converted to UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise PydanticCustomError("timezone_aware", "Datetime must include a timezone offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise PydanticCustomError("datetime_range", "Datetime is out of range") from None
 
 
 def require_past(value: datetime) -> datetime:

@@ -42,7 +42,7 @@ from foundation.errors import ConcurrencyError, ConfigurationError, Precondition
 from foundation.models import SoftDeleteMixin
 from foundation.repository import SQLAlchemyRepository
 from foundation.schemas.pages import CursorPage, Page
-from foundation.web.crud_http import ETAG_HEADER, IF_MATCH_PATTERN, etag, expected_version, links
+from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
 from foundation.web.crud_query import ListQuery, list_query, python_type_of
 from foundation.web.dependencies import DatabaseDep, SessionDep
 from foundation.web.openapi import problem_responses
@@ -347,11 +347,11 @@ def _add_update(
     id_type = _id_annotation(spec)
     body_type: Any = spec.update
     if_match_type: Any = Annotated[
-        str | None,
+        str,  # not ``| None``: the schema must not offer a null header
         Header(
             alias="If-Match",
-            pattern=IF_MATCH_PATTERN,
-            description="Update only if the resource still has this ETag (else 412)",
+            max_length=200,
+            description='Update only if the resource still has this ETag, e.g. "3" (else 412)',
         ),
     ]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from foundation.errors import ValidationError
+from foundation.errors import PreconditionFailedError
 
-IF_MATCH_PATTERN = r'^(?:\*|"[0-9]{1,9}")$'
-"""``*`` or one strong ETag (a quoted version); bounded so it fits a 32-bit column."""
-_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+_IF_MATCH = re.compile(r'^"([0-9]{1,10})"$')
+_MAX_VERSION = 2**31 - 1
 
 ETAG_HEADER = {
     "ETag": {
@@ -25,12 +24,19 @@ def etag(version: Any) -> str | None:
 
 
 def expected_version(if_match: str | None) -> int | None:
-    """The version an ``If-Match`` header requires; ``None`` for absent or ``*``."""
-    if if_match is None or if_match == "*":
+    """The version an ``If-Match`` header requires; ``None`` for absent or ``*``.
+
+    Anything but ``*`` or one strong ETag of ours can match no representation, so the
+    precondition fails (412) — a header's syntax is not a schema's business here.
+    """
+    if if_match is None or if_match.strip() == "*":
         return None
-    if not _IF_MATCH.fullmatch(if_match):
-        raise ValidationError("If-Match must be * or one ETag.", details={"field": "If-Match"})
-    return int(if_match.strip('"'))
+    match = _IF_MATCH.fullmatch(if_match.strip())
+    if match is None or int(match.group(1)) > _MAX_VERSION:
+        raise PreconditionFailedError(
+            "If-Match names no version of this resource.", details={"if_match": if_match}
+        )
+    return int(match.group(1))
 
 
 def links(

@@ -13,14 +13,14 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
 from fastapi import Query
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import BigInteger, Column, String
 from sqlalchemy.types import TypeDecorator
 
@@ -100,9 +100,31 @@ def _scalar(column: Column[Any], op: Op) -> Any:
         return Annotated[int, Interval(ge=low, le=high)]
     if kind is Decimal:
         return float
-    if kind in (bool, float, uuid.UUID, datetime, date) or issubclass(kind, Enum):
+    if kind is datetime:
+        return Annotated[datetime, BeforeValidator(_iso_datetime)]
+    if kind is date:
+        return Annotated[date, BeforeValidator(_iso_date)]
+    if kind in (bool, float, uuid.UUID) or issubclass(kind, Enum):
         return kind
     return str
+
+
+def _iso_datetime(value: Any) -> Any:
+    """An RFC 3339 date-time with an offset, in UTC (pydantic alone would also read a
+    number as a Unix time, which the schema's ``format: date-time`` does not admit)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.utcoffset() is None:
+            raise ValueError("a date-time needs a timezone offset")
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # an offset pushing year 1 or 9999 out of range
+        raise ValueError("date-time out of range") from exc
+
+
+def _iso_date(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _filter_parameter(index: int, field: str, op: Op, column: Column[Any]) -> inspect.Parameter:

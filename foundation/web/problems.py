@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from foundation.context import current_request_id
 from foundation.errors import (
@@ -25,6 +26,7 @@ from foundation.errors import (
 )
 from foundation.logging import logger
 from foundation.schemas.problem import PROBLEM_MEDIA_TYPE
+from foundation.web.openapi import api_routes
 
 RETRY_AFTER_SECONDS = 1
 # where the standard phrase makes an awkward code
@@ -132,11 +134,23 @@ async def _request_validation(request: Request, exc: Exception) -> ProblemRespon
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in api_routes(request.app):
+        if compile_path(route.path_format)[0].match(request.scope["path"]):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_exception(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
-        exc.status_code, detail=detail, instance=request.url.path, headers=exc.headers
+        exc.status_code, detail=detail, instance=request.url.path, headers=headers
     )
 
 

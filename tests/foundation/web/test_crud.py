@@ -119,8 +119,11 @@ def test_sort_values_are_an_enum_of_the_allow_list() -> None:
 def test_filters_are_typed_parameters_of_the_allow_list() -> None:
     params = parameters("/api/v1/gadgets")
     filters = {name for name in params if name not in {"limit", "offset", "sort", "search"}}
-    assert "name__icontains" in filters and "size__between" in filters and "active" in filters
-    assert "size__is_null" in filters and "name__is_null" not in filters
+    assert "name__icontains" in filters
+    assert "size__between" in filters
+    assert "active" in filters
+    assert "size__is_null" in filters
+    assert "name__is_null" not in filters
     size_gt = params["size__gt"]["schema"]
     assert (size_gt["type"], size_gt["minimum"], size_gt["maximum"]) == (
         "integer",
@@ -133,7 +136,8 @@ def test_filters_are_typed_parameters_of_the_allow_list() -> None:
     assert params["name"]["schema"]["maxLength"] == 50
     assert params["limit"]["schema"]["maximum"] == 20
     cursor = parameters("/api/v1/gadgets/cursor")
-    assert {"after", "before"} <= cursor.keys() and "offset" not in cursor
+    assert {"after", "before"} <= cursor.keys()
+    assert "offset" not in cursor
     assert "search" not in parameters("/api/v1/labels")
 
 
@@ -182,9 +186,11 @@ async def test_create_answers_201_with_location_etag_and_audit(http: httpx.Async
     body = response.json()
     assert response.headers["ETag"] == '"1"'
     assert response.headers["Location"] == f"{BASE}/{body['id']}"
-    assert body["created_by"] == "writer-1" and body["version"] == 1
+    assert body["created_by"] == "writer-1"
+    assert body["version"] == 1
     fetched = await http.get(response.headers["Location"])
-    assert fetched.status_code == 200 and fetched.json() == body
+    assert fetched.status_code == 200
+    assert fetched.json() == body
     assert fetched.headers["ETag"] == '"1"'
 
 
@@ -215,7 +221,8 @@ async def test_duplicate_is_409_and_invalid_body_is_422(http: httpx.AsyncClient)
 
 async def test_get_unknown_or_malformed_id(http: httpx.AsyncClient) -> None:
     unknown = await http.get(f"{BASE}/01937a4e-0000-7000-8000-000000000000")
-    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
     malformed = await http.get(f"{BASE}/not-a-uuid")
     assert malformed.status_code == 422
     assert malformed.json()["errors"][0]["location"] == ["path", "gadget_id"]
@@ -277,27 +284,32 @@ async def test_patch_with_if_match_updates_that_version_only(http: httpx.AsyncCl
     url = f"{BASE}/{gadget['id']}"
     ok = await http.patch(url, json={"size": 7}, headers={**WRITER, "If-Match": '"1"'})
     assert ok.status_code == 200, ok.text
-    assert ok.json()["size"] == 7 and ok.headers["ETag"] == '"2"'
+    assert ok.json()["size"] == 7
+    assert ok.headers["ETag"] == '"2"'
     stale = await http.patch(url, json={"size": 8}, headers={**WRITER, "If-Match": '"1"'})
     assert stale.status_code == 412
     assert stale.json()["code"] == "precondition_failed"
     assert stale.json()["current_version"] == 2
     anything = await http.patch(url, json={"size": 9}, headers={**WRITER, "If-Match": "*"})
-    assert anything.status_code == 200 and anything.json()["version"] == 3
-    malformed = await http.patch(url, json={}, headers={**WRITER, "If-Match": "W/1"})
-    assert malformed.status_code == 422
+    assert anything.status_code == 200
+    assert anything.json()["version"] == 3
+    for header in ['W/"3"', "3", '"99999999999"']:  # weak, unquoted, beyond any version
+        refused = await http.patch(url, json={}, headers={**WRITER, "If-Match": header})
+        assert refused.status_code == 412, header
 
 
 async def test_patch_with_a_version_field_is_409_when_stale(http: httpx.AsyncClient) -> None:
     gadget = await create(http, "w")
     url = f"{BASE}/{gadget['id']}"
     ok = await http.patch(url, json={"size": 2, "version": 1}, headers=WRITER)
-    assert ok.status_code == 200 and ok.json()["version"] == 2
+    assert ok.status_code == 200
+    assert ok.json()["version"] == 2
     stale = await http.patch(url, json={"size": 3, "version": 1}, headers=WRITER)
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_version"
     unversioned = await http.patch(url, json={"name": "w2"}, headers=WRITER)
-    assert unversioned.status_code == 200 and unversioned.json()["version"] == 3
+    assert unversioned.status_code == 200
+    assert unversioned.json()["version"] == 3
 
 
 async def test_patch_unknown_is_404(http: httpx.AsyncClient) -> None:
@@ -309,19 +321,22 @@ async def test_soft_delete_hides_and_restore_brings_back(http: httpx.AsyncClient
     gadget = await create(http, "gone")
     url = f"{BASE}/{gadget['id']}"
     deleted = await http.delete(url, headers=WRITER)
-    assert deleted.status_code == 204 and deleted.content == b""
+    assert deleted.status_code == 204
+    assert deleted.content == b""
     assert (await http.get(url)).status_code == 404
     assert (await http.delete(url, headers=WRITER)).status_code == 404
     assert (await http.patch(url, json={"size": 1}, headers=WRITER)).status_code == 404
     restored = await http.post(f"{url}/restore", headers=WRITER)
-    assert restored.status_code == 200 and restored.json()["name"] == "gone"
+    assert restored.status_code == 200
+    assert restored.json()["name"] == "gone"
     assert (await http.get(url)).status_code == 200
     assert (await http.post(f"{url}/restore", headers=WRITER)).status_code == 404
 
 
 async def test_hard_delete_without_restore_route(http: httpx.AsyncClient) -> None:
     created = await http.post("/api/v1/labels", json={"text": "t"}, headers=READER)
-    assert created.status_code == 201 and "ETag" not in created.headers
+    assert created.status_code == 201
+    assert "ETag" not in created.headers
     url = f"/api/v1/labels/{created.json()['id']}"
     assert (await http.delete(url, headers=READER)).status_code == 204
     assert (await http.get(url, headers=READER)).status_code == 404
@@ -332,7 +347,8 @@ async def test_hard_delete_without_restore_route(http: httpx.AsyncClient) -> Non
 async def test_hand_written_routes_share_the_router(http: httpx.AsyncClient) -> None:
     await create(http, "one")
     response = await http.get(f"{BASE}/count")
-    assert response.status_code == 200 and response.json() == {"count": 1}
+    assert response.status_code == 200
+    assert response.json() == {"count": 1}
 
 
 async def test_the_service_joins_the_request_unit_of_work(database: Database) -> None:
@@ -361,7 +377,8 @@ async def test_the_service_joins_the_request_unit_of_work(database: Database) ->
         assert (await http.post(BASE, json={"name": "x"})).status_code == 201
     assert len(seen) == 1
     request_session, service_session = seen[0]
-    assert request_session is not None and service_session is request_session
+    assert request_session is not None
+    assert service_session is request_session
 
 
 async def test_a_custom_provider_builds_the_service(database: Database) -> None:
@@ -383,3 +400,13 @@ async def test_a_custom_provider_builds_the_service(database: Database) -> None:
     async with client(create_app(SETTINGS, routers=[router], database=database)) as http:
         assert (await http.get(BASE)).status_code == 200
     assert built == ["custom"]
+
+
+async def test_unsupported_method_lists_every_method_of_the_path(
+    http: httpx.AsyncClient,
+) -> None:
+    collection = await http.put(BASE, json={})
+    assert collection.status_code == 405
+    assert collection.headers["Allow"] == "GET, POST"
+    item = await http.options(f"{BASE}/01937a4e-0000-7000-8000-000000000000")
+    assert item.headers["Allow"] == "DELETE, GET, PATCH"

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Integer, String
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from foundation.context import current_actor
@@ -20,12 +21,20 @@ class UUIDPrimaryKeyMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, sort_order=-10)
 
 
+def _same_as_created(context: DefaultExecutionContext) -> datetime:
+    """A new row's ``updated_at`` equals its ``created_at`` (one clock reading per row)."""
+    created = context.get_current_parameters().get("created_at")
+    return created if isinstance(created, datetime) else utcnow()
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at`` in UTC; ``updated_at`` moves on every update,
     including bulk ``UPDATE`` statements (a column ``onupdate``)."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, sort_order=100)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=101)
+    updated_at: Mapped[datetime] = mapped_column(
+        default=_same_as_created, onupdate=utcnow, sort_order=101
+    )
 
 
 class SoftDeleteMixin:

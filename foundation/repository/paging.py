@@ -19,6 +19,8 @@ from foundation.repository.pagination import (
 from foundation.repository.sorting import SortOrder
 
 T = TypeVar("T")
+# Every backend takes a signed 64-bit OFFSET; beyond it drivers fail with overflow errors.
+MAX_OFFSET = 2**63 - 1
 Fetch = Callable[[Select[Any]], Awaitable[list[T]]]
 
 
@@ -40,8 +42,10 @@ async def offset_page(
 ) -> Page[T]:
     """``limit`` rows after ``offset``; ``total(strategy)`` runs only when the page itself
     does not tell the total (a short last page does)."""
-    if page.offset < 0:
-        raise ValidationError("offset must not be negative.", details={"field": "offset"})
+    if not 0 <= page.offset <= MAX_OFFSET:
+        raise ValidationError(
+            f"offset must be between 0 and {MAX_OFFSET}.", details={"field": "offset"}
+        )
     items = await fetch(stmt.order_by(*order.order_by()).limit(page.limit).offset(page.offset))
     count: int | None = None
     if page.total is TotalStrategy.NONE:

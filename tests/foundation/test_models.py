@@ -129,3 +129,18 @@ async def test_version_increments_and_a_stale_update_fails(database: Database) -
         mine.name = "mine"
         with pytest.raises(ConcurrencyError), translate_db_errors():
             await first.flush()
+
+
+async def test_a_new_row_was_updated_when_it_was_created(database: Database) -> None:
+    async with database.transaction() as session:
+        single = Widget(sku="one", name="n")
+        session.add(single)
+        await session.flush()
+        await session.execute(
+            Widget.__table__.insert(),
+            [{"id": uuid7(), "sku": f"bulk{i}", "name": "b"} for i in range(3)],
+        )
+    async with database.session() as session:
+        rows = (await session.execute(select(Widget.created_at, Widget.updated_at))).all()
+    assert len(rows) == 4
+    assert all(created == updated for created, updated in rows)

@@ -70,7 +70,12 @@ async def test_offset_boundaries(
 
 @pytest.mark.parametrize(
     "page",
-    [OffsetPagination(limit=MAX + 1), OffsetPagination(limit=0), OffsetPagination(offset=-1)],
+    [
+        OffsetPagination(limit=MAX + 1),
+        OffsetPagination(limit=0),
+        OffsetPagination(offset=-1),
+        OffsetPagination(offset=10**27),
+    ],
 )
 async def test_offset_limit_over_the_maximum_is_refused_not_clamped(
     gadgets: GadgetRepository, page: OffsetPagination

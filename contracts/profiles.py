@@ -1,0 +1,38 @@
+"""Budgets for the property-based parts of the suites: ``quick`` for every run, ``deep`` nightly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+ENV_VAR = "FOUNDATION_CONTRACT_PROFILE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How hard Hypothesis and schemathesis try."""
+
+    name: str
+    max_examples: int
+    """Hypothesis examples per property, and schemathesis cases per operation."""
+    stateful_steps: int
+    """Steps per run of a state machine."""
+    stateful_examples: int
+    """Runs (sequences of steps) per state machine."""
+
+
+PROFILES = {
+    "quick": Profile("quick", max_examples=25, stateful_steps=12, stateful_examples=8),
+    "deep": Profile("deep", max_examples=300, stateful_steps=50, stateful_examples=100),
+}
+
+
+def select_profile(option: str | None) -> Profile:
+    """The profile named by ``--contract-profile``, else the environment, else ``quick``."""
+    name = option or os.environ.get(ENV_VAR) or "quick"
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown contract profile {name!r}: use {' or '.join(PROFILES)}"
+        ) from None

@@ -1,0 +1,619 @@
+"""``RepositoryContract``: every method of ``IBaseRepository`` with its edges."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import pytest
+
+from contracts._base import Contract, ContractError, hook, requires
+from contracts._repository_machine import run_repository_machine
+from contracts.profiles import Profile
+from foundation import (
+    ConcurrencyError,
+    ConflictError,
+    DuplicateError,
+    ForeignKeyError,
+    NotFoundError,
+    ValidationError,
+    acting_as,
+)
+from foundation.repository import (
+    CursorPage,
+    CursorPagination,
+    OffsetPagination,
+    SortKey,
+    TotalStrategy,
+    and_,
+    or_,
+    where,
+)
+
+Repo = Any  # an IBaseRepository; typed loosely so fakes and real repositories both fit
+
+# Values the suite writes into ``text_field``: lowercase ASCII, so that every collation
+# orders them as Python does.
+FILTER_ROWS = ("ant-00", "bee-01", "cat-02", "bee-03", "dog-04")
+FILTER_CASES: list[tuple[str, Any, set[int]]] = [
+    ("eq", "cat-02", {2}),
+    ("ne", "cat-02", {0, 1, 3, 4}),
+    ("lt", "bee-03", {0, 1}),
+    ("le", "bee-03", {0, 1, 3}),
+    ("gt", "bee-03", {2, 4}),
+    ("ge", "cat-02", {2, 4}),
+    ("in", ["ant-00", "dog-04", "zzz"], {0, 4}),
+    ("not_in", ["ant-00", "dog-04"], {1, 2, 3}),
+    ("contains", "ee", {1, 3}),
+    ("contains", "EE", set()),
+    ("contains", "b_e", set()),
+    ("icontains", "EE", {1, 3}),
+    ("icontains", "%", set()),
+    ("starts_with", "be", {1, 3}),
+    ("starts_with", "BE", set()),
+    ("istarts_with", "BE", {1, 3}),
+    ("ends_with", "-04", {4}),
+    ("iends_with", "T-00", {0}),
+    ("ieq", "CAT-02", {2}),
+    ("is_null", True, set()),
+    ("is_null", False, {0, 1, 2, 3, 4}),
+    ("between", ["bee-01", "cat-02"], {1, 2, 3}),
+]
+
+
+class RepositoryContract(Contract, abstract=True):
+    """Subclass in a ``Test*`` class and provide:
+
+    - ``repository`` (fixture): the repository under test, over an empty table.
+    - ``new_data(n)``: valid data for a new entity; different ``n`` give different values
+      in every unique column, the same ``n`` the same data.
+    - ``text_field``: a string column that is filterable with every operator, sortable,
+      searchable (if ``search`` is declared), not unique and not null. The suite writes
+      its own short lowercase values into it.
+    - ``unique_field`` (with ``unique``): a column under a unique constraint.
+    - ``data_with_missing_reference()`` (with ``foreign_keys``): valid data whose foreign
+      key points at nothing.
+    - optionally ``rollback(repository)``, ``expire(repository)`` and
+      ``savepoint(repository)``: undo every write of the test / forget cached state / an
+      async context that undoes a failed statement (after a database error a PostgreSQL
+      transaction is unusable, so the suite provokes errors inside one). The defaults use
+      ``repository.session``.
+    """
+
+    known_capabilities = frozenset(
+        {
+            "soft_delete",
+            "versioning",
+            "timestamps",
+            "audit",
+            "cursor_pagination",
+            "upsert",
+            "search",
+            "unique",
+            "foreign_keys",
+        }
+    )
+    required_hooks = ("repository", "new_data", "text_field")
+    capability_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
+        "unique": ("unique_field",),
+        "upsert": ("unique_field",),
+        "foreign_keys": ("data_with_missing_reference",),
+    }
+    text_field: ClassVar[str]
+    unique_field: ClassVar[str]
+
+    @hook
+    def new_data(self, n: int) -> dict[str, Any]:
+        """Valid data for the ``n``-th new entity."""
+        raise NotImplementedError
+
+    @hook
+    def data_with_missing_reference(self) -> dict[str, Any]:
+        """Valid data except for a dangling foreign key."""
+        raise NotImplementedError
+
+    async def rollback(self, repository: Repo) -> None:
+        """Undo every write of this test (default: roll back ``repository.session``)."""
+        await _session(repository).rollback()
+
+    def expire(self, repository: Repo) -> None:
+        """Forget cached objects so the next read goes to storage (default: detach them all,
+        which also drops changes that were never flushed)."""
+        _session(repository).expunge_all()
+
+    def savepoint(self, repository: Repo) -> AbstractAsyncContextManager[Any]:
+        """A block whose writes are undone when it raises (default: a SAVEPOINT)."""
+        return _session(repository).begin_nested()  # type: ignore[no-any-return]
+
+    async def expect_error(self, repository: Repo, error: type[Exception], write: Any) -> None:
+        """Run the awaitable ``write`` in a savepoint; it must raise ``error``."""
+        with pytest.raises(error):
+            async with self.savepoint(repository):
+                await write
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def data(self, n: int, text: str | None = None) -> dict[str, Any]:
+        """``new_data(n)`` with ``text`` (default ``item-<n>``) in ``text_field``."""
+        return {**self.new_data(n), self.text_field: text or f"item-{n:04d}"}
+
+    async def create_rows(self, repository: Repo, texts: tuple[str, ...] | list[str]) -> list[Any]:
+        """Create one entity per text, in order."""
+        return [await repository.create(self.data(i, t)) for i, t in enumerate(texts)]
+
+    def text(self, entity: Any) -> str:
+        """The entity's ``text_field`` value."""
+        return str(getattr(entity, self.text_field))
+
+    def in_order(self, entities: list[Any], descending: bool = False) -> list[Any]:
+        """Ids ordered by ``text_field`` (per ``descending``), then by id ascending."""
+        by_id = sorted(entities, key=lambda e: e.id)
+        return [e.id for e in sorted(by_id, key=self.text, reverse=descending)]
+
+    # -- reads -------------------------------------------------------------------------
+
+    async def test_create_then_get_returns_the_stored_entity(self, repository: Repo) -> None:
+        created = await repository.create(self.data(0, "hello"))
+        assert created.id is not None
+        self.expire(repository)
+        fetched = await repository.get(created.id)
+        assert fetched.id == created.id
+        for key, value in self.data(0, "hello").items():
+            assert getattr(fetched, key) == value, key
+
+    async def test_get_missing_raises_not_found(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        await repository.hard_delete(entity.id)
+        with pytest.raises(NotFoundError):
+            await repository.get(entity.id)
+        assert await repository.get_or_none(entity.id) is None
+
+    async def test_get_many_returns_found_ones_in_id_order(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["a", "b", "c"])
+        gone = await repository.create(self.data(9))
+        await repository.hard_delete(gone.id)
+        found = await repository.get_many([rows[2].id, gone.id, rows[0].id])
+        assert [e.id for e in found] == sorted([rows[0].id, rows[2].id])
+        assert await repository.get_many([]) == []
+
+    async def test_find_one_needs_exactly_one_match(self, repository: Repo) -> None:
+        await self.create_rows(repository, ["solo", "twin", "twin"])
+        solo = await repository.find_one({self.text_field: "solo"})
+        assert self.text(solo) == "solo"
+        with pytest.raises(NotFoundError):
+            await repository.find_one({self.text_field: "nobody"})
+        assert await repository.find_one_or_none({self.text_field: "nobody"}) is None
+        with pytest.raises(ConflictError):
+            await repository.find_one({self.text_field: "twin"})
+
+    @pytest.mark.parametrize(
+        ("op", "value", "expected"),
+        FILTER_CASES,
+        ids=[f"{op}-{value}" for op, value, _ in FILTER_CASES],
+    )
+    async def test_filter_operator(
+        self, repository: Repo, op: str, value: Any, expected: set[int]
+    ) -> None:
+        rows = await self.create_rows(repository, FILTER_ROWS)
+        page = await repository.list(where(self.text_field, op, value))
+        assert {e.id for e in page.items} == {rows[i].id for i in expected}
+        assert await repository.count(where(self.text_field, op, value)) == len(expected)
+
+    async def test_filters_combine_with_and_or_and_mappings(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, FILTER_ROWS)
+        f = self.text_field
+        both = and_(where(f, "starts_with", "be"), where(f, "ne", "bee-01"))
+        either = or_(where(f, "eq", "ant-00"), where(f, "eq", "dog-04"))
+        assert {e.id for e in (await repository.list(both)).items} == {rows[3].id}
+        assert {e.id for e in (await repository.list(either)).items} == {rows[0].id, rows[4].id}
+        assert [e.id for e in (await repository.list({f: "cat-02"})).items] == [rows[2].id]
+        assert await repository.count({}) == len(rows)
+
+    async def test_unknown_filter_or_sort_field_is_a_validation_error(
+        self, repository: Repo
+    ) -> None:
+        with pytest.raises(ValidationError):
+            await repository.list(where("no_such_field", "eq", 1))
+        with pytest.raises(ValidationError):
+            await repository.list(sort="no_such_field")
+        with pytest.raises(ValidationError):
+            await repository.count({"no_such_field": 1})
+
+    async def test_count_and_exists_follow_the_filter(self, repository: Repo) -> None:
+        assert await repository.count() == 0
+        assert not await repository.exists()
+        await self.create_rows(repository, FILTER_ROWS)
+        assert await repository.count() == len(FILTER_ROWS)
+        assert await repository.exists({self.text_field: "cat-02"})
+        assert not await repository.exists({self.text_field: "emu-99"})
+
+    @pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+    async def test_sort_breaks_ties_by_primary_key(
+        self, repository: Repo, descending: bool
+    ) -> None:
+        rows = await self.create_rows(repository, ["b", "a", "b", "c", "a", "b"])
+        sort = [SortKey(self.text_field, descending)]
+        page = await repository.list(sort=sort)
+        assert [e.id for e in page.items] == self.in_order(rows, descending)
+        text_sort = ("-" if descending else "") + self.text_field
+        assert [e.id for e in (await repository.list(sort=text_sort)).items] == [
+            e.id for e in page.items
+        ]
+
+    # -- offset pagination -------------------------------------------------------------
+
+    async def test_offset_pages_cover_every_row_once(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["e", "d", "c", "b", "a"])
+        seen = []
+        for offset, size in ((0, 2), (2, 2), (4, 1), (5, 0), (7, 0)):
+            page = await repository.list(
+                sort=self.text_field, page=OffsetPagination(limit=2, offset=offset)
+            )
+            assert len(page.items) == size, f"offset {offset}"
+            assert (page.limit, page.offset, page.total) == (2, offset, 5)
+            seen += [e.id for e in page.items]
+        assert seen == self.in_order(rows)
+
+    async def test_offset_page_without_total(self, repository: Repo) -> None:
+        await self.create_rows(repository, ["a", "b", "c"])
+        page = await repository.list(page=OffsetPagination(limit=2, total=TotalStrategy.NONE))
+        assert page.total is None
+        assert len(page.items) == 2
+
+    @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (-1, 0), (10, -1)])
+    async def test_bad_offset_page_is_a_validation_error(
+        self, repository: Repo, limit: int, offset: int
+    ) -> None:
+        with pytest.raises(ValidationError):
+            await repository.list(page=OffsetPagination(limit=limit, offset=offset))
+
+    # -- cursor pagination -------------------------------------------------------------
+
+    async def walk(self, repository: Repo, limit: int, after: str | None = None) -> list[Any]:
+        """Follow ``next_cursor`` to the end; return every page."""
+        pages: list[CursorPage[Any]] = []
+        cursor = after
+        while True:
+            page = await repository.list(
+                sort=self.text_field, page=CursorPagination(limit=limit, after=cursor)
+            )
+            pages.append(page)
+            assert len(pages) < 100, "next_cursor never ends"
+            if page.next_cursor is None:
+                return pages
+            cursor = page.next_cursor
+
+    @requires("cursor_pagination")
+    @pytest.mark.parametrize("count", [0, 1, 4, 5])
+    async def test_cursor_pages_forward_cover_every_row_once(
+        self, repository: Repo, count: int
+    ) -> None:
+        rows = await self.create_rows(repository, ["c", "a", "b", "a", "c"][:count])
+        pages = await self.walk(repository, limit=2)
+        assert [e.id for p in pages for e in p.items] == self.in_order(rows)
+        assert pages[0].previous_cursor is None
+        assert pages[-1].next_cursor is None
+        assert len(pages) == max(1, -(-count // 2)), "no empty trailing page"
+
+    @requires("cursor_pagination")
+    async def test_cursor_pages_backward_cover_every_row_once(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["c", "a", "b", "a", "c", "b", "a"])
+        last = (await self.walk(repository, limit=3))[-1]
+        seen = [e.id for e in last.items]
+        cursor = last.previous_cursor
+        while cursor is not None:
+            page = await repository.list(
+                sort=self.text_field, page=CursorPagination(limit=3, before=cursor)
+            )
+            assert page.items, "a previous cursor led to an empty page"
+            seen = [e.id for e in page.items] + seen
+            cursor = page.previous_cursor
+        assert seen == self.in_order(rows)
+
+    @requires("cursor_pagination")
+    async def test_cursor_survives_concurrent_inserts(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["b", "b", "d", "d", "f", "f"])
+        first = await repository.list(sort=self.text_field, page=CursorPagination(limit=3))
+        boundary = first.items[-1]
+        assert first.next_cursor is not None
+        # before the boundary, tied with it (a later id, so after it), and after it
+        for n, text in ((10, "a"), (11, "c"), (12, self.text(boundary)), (13, "e")):
+            rows.append(await repository.create(self.data(n, text)))
+        rest = await self.walk(repository, limit=2, after=first.next_cursor)
+        order = self.in_order(rows)
+        expected = order[order.index(boundary.id) + 1 :]
+        assert [e.id for p in rest for e in p.items] == expected
+
+    @requires("cursor_pagination")
+    async def test_foreign_or_malformed_cursor_is_a_validation_error(
+        self, repository: Repo
+    ) -> None:
+        await self.create_rows(repository, ["a", "b", "c"])
+        page = await repository.list(sort=self.text_field, page=CursorPagination(limit=1))
+        assert page.next_cursor is not None
+        bad = [
+            CursorPagination(after="not a cursor"),
+            CursorPagination(after=page.next_cursor, before=page.next_cursor),
+        ]
+        for request in bad:
+            with pytest.raises(ValidationError):
+                await repository.list(sort=self.text_field, page=request)
+        with pytest.raises(ValidationError):  # a cursor of another sort order
+            await repository.list(
+                sort="-" + self.text_field, page=CursorPagination(after=page.next_cursor)
+            )
+
+    # -- writes ------------------------------------------------------------------------
+
+    async def test_update_is_stored(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0, "before"))
+        returned = await repository.update(entity.id, {self.text_field: "after"})
+        assert self.text(returned) == "after"
+        self.expire(repository)
+        assert self.text(await repository.get(entity.id)) == "after"
+        assert await repository.count({self.text_field: "after"}) == 1
+
+    async def test_update_missing_raises_not_found(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        await repository.hard_delete(entity.id)
+        with pytest.raises(NotFoundError):
+            await repository.update(entity.id, {self.text_field: "x"})
+
+    async def test_update_many_changes_exactly_the_matches(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["up-1", "up-2", "keep"])
+        changed = await repository.update_many(
+            where(self.text_field, "starts_with", "up"), {self.text_field: "done"}
+        )
+        assert changed == 2
+        self.expire(repository)
+        assert self.text(await repository.get(rows[2].id)) == "keep"
+        assert await repository.count({self.text_field: "done"}) == 2
+
+    async def test_delete_removes_from_every_read(self, repository: Repo) -> None:
+        kept, gone = await self.create_rows(repository, ["kept", "gone"])
+        await repository.delete(gone.id)
+        self.expire(repository)
+        with pytest.raises(NotFoundError):
+            await repository.get(gone.id)
+        assert [e.id for e in (await repository.list()).items] == [kept.id]
+        assert await repository.count() == 1
+        assert not await repository.exists({self.text_field: "gone"})
+        with pytest.raises(NotFoundError):
+            await repository.delete(gone.id)
+
+    async def test_delete_many_returns_the_count(self, repository: Repo) -> None:
+        await self.create_rows(repository, ["x-1", "x-2", "y"])
+        assert await repository.delete_many(where(self.text_field, "starts_with", "x")) == 2
+        assert await repository.count() == 1
+        assert await repository.delete_many({self.text_field: "none"}) == 0
+
+    async def test_hard_delete_removes_the_row_for_good(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        await repository.hard_delete(entity.id)
+        assert await repository.get_or_none(entity.id, include_deleted=True) is None
+        with pytest.raises(NotFoundError):
+            await repository.hard_delete(entity.id)
+
+    async def test_rollback_leaves_nothing(self, repository: Repo) -> None:
+        entity_id = (await repository.create(self.data(0))).id
+        await repository.create_many([self.data(1), self.data(2)])
+        await self.rollback(repository)
+        self.expire(repository)
+        assert await repository.get_or_none(entity_id, include_deleted=True) is None
+        assert await repository.count(include_deleted=True) == 0
+
+    # -- constraints -------------------------------------------------------------------
+
+    @requires("unique")
+    async def test_duplicate_create_raises_duplicate_error(self, repository: Repo) -> None:
+        await repository.create(self.data(0))
+        await self.expect_error(repository, DuplicateError, repository.create(self.data(0)))
+        assert await repository.count() == 1
+
+    @requires("unique")
+    async def test_duplicate_update_raises_duplicate_error(self, repository: Repo) -> None:
+        first, second = await self.create_rows(repository, ["first", "second"])
+        taken = getattr(first, self.unique_field)
+        await self.expect_error(
+            repository, DuplicateError, repository.update(second.id, {self.unique_field: taken})
+        )
+        self.expire(repository)
+        assert getattr(await repository.get(second.id), self.unique_field) != taken
+
+    @requires("unique")
+    async def test_bulk_writes_are_all_or_nothing(self, repository: Repo) -> None:
+        batch = [self.data(1), self.data(2), self.data(1)]
+        await self.expect_error(repository, DuplicateError, repository.create_many(batch))
+        assert await repository.count() == 0
+        rows = await self.create_rows(repository, ["a", "b"])
+        taken = getattr(rows[0], self.unique_field)
+        changes = {self.unique_field: taken, self.text_field: "z"}
+        await self.expect_error(repository, DuplicateError, repository.update_many({}, changes))
+        self.expire(repository)
+        assert [self.text(await repository.get(r.id)) for r in rows] == ["a", "b"]
+
+    @requires("foreign_keys")
+    async def test_missing_reference_raises_foreign_key_error(self, repository: Repo) -> None:
+        orphan = repository.create(self.data_with_missing_reference())
+        await self.expect_error(repository, ForeignKeyError, orphan)
+        assert await repository.count() == 0
+
+    # -- upsert ------------------------------------------------------------------------
+
+    @requires("upsert")
+    async def test_upsert_inserts_then_updates_the_same_row(self, repository: Repo) -> None:
+        conflict = [self.unique_field]
+        inserted = await repository.upsert(self.data(0, "first"), conflict=conflict)
+        updated = await repository.upsert(self.data(0, "second"), conflict=conflict)
+        assert updated.id == inserted.id
+        assert self.text(updated) == "second"
+        self.expire(repository)
+        assert self.text(await repository.get(inserted.id)) == "second"
+        assert await repository.count() == 1
+
+    @requires("upsert")
+    async def test_upsert_many_inserts_and_updates(self, repository: Repo) -> None:
+        existing = await repository.create(self.data(0, "old"))
+        result = await repository.upsert_many(
+            [self.data(0, "new"), self.data(1, "fresh")], conflict=[self.unique_field]
+        )
+        assert len(result) == 2
+        assert await repository.count() == 2
+        self.expire(repository)
+        assert self.text(await repository.get(existing.id)) == "new"
+
+    # -- soft delete -------------------------------------------------------------------
+
+    @requires("soft_delete")
+    async def test_soft_deleted_rows_are_invisible(self, repository: Repo) -> None:
+        kept, gone = await self.create_rows(repository, ["kept", "gone"])
+        await repository.delete(gone.id)
+        self.expire(repository)
+        f = {self.text_field: "gone"}
+        assert await repository.get_or_none(gone.id) is None
+        assert [e.id for e in await repository.get_many([kept.id, gone.id])] == [kept.id]
+        assert [e.id for e in (await repository.list()).items] == [kept.id]
+        assert await repository.count() == 1
+        assert not await repository.exists(f)
+        assert await repository.find_one_or_none(f) is None
+        with pytest.raises(NotFoundError):
+            await repository.update(gone.id, {self.text_field: "zombie"})
+        hidden = await repository.get(gone.id, include_deleted=True)
+        assert hidden.deleted_at is not None
+        assert await repository.count(include_deleted=True) == 2
+        assert len((await repository.list(include_deleted=True)).items) == 2
+        assert await repository.exists(f, include_deleted=True)
+
+    @requires("soft_delete", "cursor_pagination")
+    async def test_soft_deleted_rows_stay_out_of_cursor_pages(self, repository: Repo) -> None:
+        rows = await self.create_rows(repository, ["a", "b", "c", "d"])
+        await repository.delete(rows[1].id)
+        pages = await self.walk(repository, limit=2)
+        assert [e.id for p in pages for e in p.items] == [rows[0].id, rows[2].id, rows[3].id]
+
+    @requires("soft_delete")
+    async def test_restore_undoes_a_soft_delete(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        with pytest.raises(NotFoundError):
+            await repository.restore(entity.id)  # not deleted
+        await repository.delete(entity.id)
+        restored = await repository.restore(entity.id)
+        assert restored.deleted_at is None
+        self.expire(repository)
+        assert (await repository.get(entity.id)).deleted_at is None
+
+    @requires("soft_delete")
+    async def test_hard_delete_removes_soft_deleted_rows(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        await repository.delete(entity.id)
+        await repository.hard_delete(entity.id)
+        assert await repository.count(include_deleted=True) == 0
+        with pytest.raises(NotFoundError):
+            await repository.restore(entity.id)
+
+    @requires("soft_delete")
+    async def test_delete_many_is_soft(self, repository: Repo) -> None:
+        await self.create_rows(repository, ["x-1", "x-2"])
+        assert await repository.delete_many({}) == 2
+        assert await repository.count() == 0
+        assert await repository.count(include_deleted=True) == 2
+        assert await repository.delete_many({}) == 0
+
+    # -- timestamps, versions, audit ---------------------------------------------------
+
+    @requires("timestamps")
+    async def test_timestamps_on_every_write_path(self, repository: Repo) -> None:
+        # storage may keep whole seconds only (MariaDB DATETIME): compare at that precision
+        def floor(moment: datetime) -> datetime:
+            return moment.replace(microsecond=0)
+
+        start = floor(datetime.now(UTC))
+        entity = await repository.create(self.data(0))
+        assert entity.created_at.tzinfo is not None
+        assert start <= floor(entity.created_at) <= floor(entity.updated_at)
+        writes: tuple[Callable[[], Awaitable[Any]], ...] = (
+            lambda: repository.update(entity.id, {self.text_field: "u"}),
+            lambda: repository.update_many({}, {self.text_field: "v"}),
+        )
+        for write in writes:
+            before = floor(datetime.now(UTC))
+            await write()
+            self.expire(repository)
+            stored = await repository.get(entity.id)
+            assert floor(stored.updated_at) >= before
+            assert stored.created_at == entity.created_at
+
+    @requires("versioning")
+    async def test_stale_version_is_refused(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0, "v1"))
+        start = entity.version
+        await repository.update(entity.id, {self.text_field: "v2"}, expected_version=start)
+        with pytest.raises(ConcurrencyError):
+            await repository.update(entity.id, {self.text_field: "lost"}, expected_version=start)
+        self.expire(repository)
+        stored = await repository.get(entity.id)
+        assert (self.text(stored), stored.version) == ("v2", start + 1)
+        third = await repository.update(
+            entity.id, {self.text_field: "v3"}, expected_version=start + 1
+        )
+        assert third.version == start + 2
+
+    @requires("versioning")
+    async def test_version_moves_on_every_write_path(self, repository: Repo) -> None:
+        entity = await repository.create(self.data(0))
+        version = entity.version
+        writes: list[Callable[[], Awaitable[Any]]] = [
+            lambda: repository.update(entity.id, {self.text_field: "a"}),
+            lambda: repository.update_many({}, {self.text_field: "b"}),
+        ]
+        if self.has("upsert"):
+            writes.append(
+                lambda: repository.upsert(self.data(0, "c"), conflict=[self.unique_field])
+            )
+        if self.has("soft_delete"):
+            writes += [lambda: repository.delete(entity.id), lambda: repository.restore(entity.id)]
+        for number, write in enumerate(writes, 1):
+            await write()
+            self.expire(repository)
+            stored = await repository.get(entity.id, include_deleted=True)
+            assert stored.version == version + number, f"write #{number}"
+
+    @requires("audit")
+    async def test_audit_columns_name_the_actor(self, repository: Repo) -> None:
+        with acting_as("alice"):
+            entity = await repository.create(self.data(0))
+        assert (entity.created_by, entity.updated_by) == ("alice", "alice")
+        with acting_as("bob"):
+            await repository.update(entity.id, {self.text_field: "b"})
+        self.expire(repository)
+        stored = await repository.get(entity.id)
+        assert (stored.created_by, stored.updated_by) == ("alice", "bob")
+        with acting_as("carol"):
+            await repository.update_many({}, {self.text_field: "c"})
+        self.expire(repository)
+        assert (await repository.get(entity.id)).updated_by == "carol"
+
+    @requires("search")
+    async def test_search_matches_text_ignoring_case(self, repository: Repo) -> None:
+        await self.create_rows(repository, ["alpha-one", "beta-two", "alpha-three"])
+        assert await repository.count(search="ALPHA") == 2
+        assert len((await repository.list(search="Alpha")).items) == 2
+        assert await repository.count(search="zzz") == 0
+
+    # -- random sequences --------------------------------------------------------------
+
+    async def test_random_operations_agree_with_a_model(
+        self, repository: Repo, contract_profile: Profile
+    ) -> None:
+        await run_repository_machine(self, repository, contract_profile)
+
+
+def _session(repository: Repo) -> Any:
+    session = getattr(repository, "session", None)
+    if session is None:
+        raise ContractError(
+            f"{type(repository).__name__} has no 'session': override rollback() and expire()"
+        )
+    return session

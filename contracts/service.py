@@ -1,0 +1,159 @@
+"""``ServiceContract``: use cases that validate, roll back together and keep error classes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import BaseModel
+
+from contracts._base import Contract, hook, requires
+from foundation import ConcurrencyError, ConflictError, Database, NotFoundError, ValidationError
+
+Service = Any  # an IBaseService; typed loosely so fakes and real services both fit
+
+
+class _AbortError(Exception):
+    """Raised by the suite to fail a unit of work on purpose."""
+
+
+class ServiceContract(Contract, abstract=True):
+    """Subclass in a ``Test*`` class and provide:
+
+    - ``service`` (fixture): the service under test (e.g. built on the ``database`` fixture).
+    - ``read_schema``: the pydantic class every use case returns.
+    - ``valid_create(n)`` / ``valid_update(n)``: input schemas that must be accepted.
+    - ``invalid_creates()`` (with ``validation``): inputs the service must refuse with
+      ``ValidationError`` (business rules; pydantic already checked the shape).
+    - ``conflicting_create(existing)`` (with ``conflicts``): an input that clashes with the
+      entity ``existing`` and must raise ``ConflictError``.
+
+    ``versioning`` checks ``update(..., expected_version=...)``; ``soft_delete`` checks
+    ``restore``. The ``unit_of_work`` fixture is the caller's transaction that service calls
+    must join (default: ``database.transaction`` of the plugin's per-test ``database``).
+    """
+
+    known_capabilities = frozenset({"validation", "conflicts", "versioning", "soft_delete"})
+    required_hooks = ("service", "read_schema", "valid_create", "valid_update")
+    capability_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
+        "validation": ("invalid_creates",),
+        "conflicts": ("conflicting_create",),
+    }
+    read_schema: ClassVar[type[BaseModel]]
+
+    @hook
+    def valid_create(self, n: int) -> BaseModel:
+        """An accepted create input, distinct for each ``n``."""
+        raise NotImplementedError
+
+    @hook
+    def valid_update(self, n: int) -> BaseModel:
+        """An accepted update input."""
+        raise NotImplementedError
+
+    @hook
+    def invalid_creates(self) -> Sequence[BaseModel]:
+        """Create inputs the service refuses with ``ValidationError``."""
+        raise NotImplementedError
+
+    @hook
+    def conflicting_create(self, existing: Any) -> BaseModel:
+        """A create input that clashes with ``existing``."""
+        raise NotImplementedError
+
+    def check_read(self, value: Any) -> None:
+        """``value`` is an instance of the read schema."""
+        assert isinstance(value, self.read_schema), f"{type(value).__name__} is no read schema"
+
+    def missing_id(self) -> Any:
+        """An id no entity has."""
+        return uuid.uuid4()
+
+    async def test_create_and_get_return_read_schemas(self, service: Service) -> None:
+        created: Any = await service.create(self.valid_create(0))
+        self.check_read(created)
+        assert await service.get(created.id) == created
+        page = await service.list()
+        assert [item.id for item in page.items] == [created.id]
+        assert all(isinstance(item, self.read_schema) for item in page.items)
+
+    async def test_update_returns_the_changed_read_schema(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        updated: Any = await service.update(created.id, self.valid_update(1))
+        self.check_read(updated)
+        assert updated.id == created.id
+        assert await service.get(created.id) == updated
+
+    async def test_missing_entity_raises_not_found(self, service: Service) -> None:
+        missing = self.missing_id()
+        calls: tuple[Callable[[], Awaitable[Any]], ...] = (
+            lambda: service.get(missing),
+            lambda: service.update(missing, self.valid_update(0)),
+            lambda: service.delete(missing),
+        )
+        for call in calls:
+            with pytest.raises(NotFoundError):
+                await call()
+
+    async def test_delete_makes_the_entity_unreachable(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        await service.delete(created.id)
+        with pytest.raises(NotFoundError):
+            await service.get(created.id)
+        assert await service.count() == 0
+
+    @pytest.fixture
+    def unit_of_work(self, database: Database) -> Callable[[], AbstractAsyncContextManager[Any]]:
+        """The caller's unit of work that service calls must join (default: the test's
+        ``database.transaction``); override for services built otherwise."""
+        return database.transaction
+
+    async def test_failure_later_in_the_unit_of_work_rolls_the_call_back(
+        self, service: Service, unit_of_work: Callable[[], AbstractAsyncContextManager[Any]]
+    ) -> None:
+        with pytest.raises(_AbortError):
+            async with unit_of_work():
+                await service.create(self.valid_create(0))
+                await service.create(self.valid_create(1))
+                raise _AbortError
+        assert await service.count() == 0, "the service committed outside the caller's unit"
+
+    async def test_bulk_create_is_all_or_nothing(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        with pytest.raises(ConflictError):
+            await service.create_many([self.valid_create(1), self.valid_create(0)])
+        assert [item.id for item in (await service.list()).items] == [created.id]
+
+    @requires("validation")
+    async def test_invalid_input_is_refused_and_writes_nothing(self, service: Service) -> None:
+        for data in self.invalid_creates():
+            with pytest.raises(ValidationError):
+                await service.create(data)
+        assert await service.count() == 0
+
+    @requires("conflicts")
+    async def test_business_conflict_raises_conflict_error(self, service: Service) -> None:
+        existing = await service.create(self.valid_create(0))
+        with pytest.raises(ConflictError):
+            await service.create(self.conflicting_create(existing))
+        assert await service.count() == 1
+
+    @requires("versioning")
+    async def test_stale_version_raises_concurrency_error(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        version = created.version
+        await service.update(created.id, self.valid_update(1), expected_version=version)
+        with pytest.raises(ConcurrencyError):
+            await service.update(created.id, self.valid_update(2), expected_version=version)
+        assert (await service.get(created.id)).version == version + 1
+
+    @requires("soft_delete")
+    async def test_restore_brings_a_deleted_entity_back(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        await service.delete(created.id)
+        restored = await service.restore(created.id)
+        self.check_read(restored)
+        assert (await service.get(created.id)).id == created.id

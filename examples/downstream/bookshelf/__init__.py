@@ -1,0 +1,1 @@
+"""A downstream service built on the foundation: the documented contract-suite example."""

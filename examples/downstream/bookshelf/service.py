@@ -1,0 +1,52 @@
+"""Use cases for books, with one business rule."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookshelf.models import Book
+from bookshelf.repository import BookRepository
+from foundation import ValidationError
+from foundation.schemas import BaseSchema, ReadSchema
+from foundation.service import BaseService
+
+
+class BookCreate(BaseSchema):
+    """A new book."""
+
+    isbn: str = Field(min_length=10, max_length=20, pattern=r"^[0-9X-]+$")
+    title: str = Field(min_length=1, max_length=200)
+
+
+class BookUpdate(BaseSchema):
+    """Changes to a book."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+
+
+class BookRead(ReadSchema):
+    """A book as the API returns it."""
+
+    id: uuid.UUID
+    isbn: str
+    title: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookService(BaseService[Book, BookCreate, BookUpdate, BookRead]):
+    """Books; a title may not shout (all capitals)."""
+
+    repository_type = BookRepository
+    read_schema = BookRead
+
+    async def before_create(self, session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+        if values["title"].isupper():
+            raise ValidationError("Titles must not be all capitals.")
+        return values

@@ -1,0 +1,182 @@
+"""``RepositoryContract`` has teeth: a correct repository passes with exact counts, and each
+deliberately broken one fails exactly the tests named for its defect."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.contracts.conftest import ContractRunner
+
+HEADER = """
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from contracts import RepositoryContract
+from foundation import ConflictError, DuplicateError
+from foundation.repository import CursorPage, CursorPagination, OffsetPagination
+from tests.contracts.repositories import GADGET_CAPABILITIES, GadgetRepository, gadget_data
+"""
+
+SUITE = """
+class TestGadgets(RepositoryContract):
+    capabilities = GADGET_CAPABILITIES
+    text_field = "title"
+    unique_field = "code"
+
+    @pytest.fixture
+    def repository(self, db_session):
+        return Repository(db_session)
+
+    def new_data(self, n: int) -> dict[str, Any]:
+        return gadget_data(n)
+"""
+
+
+def module(repository_body: str = "pass") -> str:
+    """A test module running the contract against ``GadgetRepository`` changed by the body."""
+    body = textwrap.indent(textwrap.dedent(repository_body).strip(), "    ")
+    return f"{HEADER}\n\nclass Repository(GadgetRepository):\n{body}\n\n{SUITE}"
+
+
+# 67 test ids in the suite; the gadget declares everything except foreign_keys.
+PASSED, SKIPPED = 66, 1
+
+BROKEN = {
+    "lost update": (
+        """
+        async def update(self, id, changes, *, expected_version=None):
+            entity = await self.get(id)
+            self.session.expunge(entity)  # changed in memory only, never written
+            for key, value in changes.items():
+                setattr(entity, key, value)
+            return entity
+        """,
+        {
+            "test_update_is_stored",
+            "test_duplicate_update_raises_duplicate_error",
+            "test_stale_version_is_refused",
+            "test_version_moves_on_every_write_path",
+            "test_audit_columns_name_the_actor",
+            "test_random_operations_agree_with_a_model",
+        },
+    ),
+    "delete that does nothing": (
+        """
+        async def delete(self, id):
+            await self.get(id)
+        """,
+        {
+            "test_delete_removes_from_every_read",
+            "test_soft_deleted_rows_are_invisible",
+            "test_soft_deleted_rows_stay_out_of_cursor_pages",
+            "test_restore_undoes_a_soft_delete",
+            "test_version_moves_on_every_write_path",
+            "test_random_operations_agree_with_a_model",
+        },
+    ),
+    "soft-deleted rows leak into lists": (
+        """
+        async def list(self, filters=None, *, sort=None, page=None, search=None,
+                       include_deleted=False):
+            return await super().list(
+                filters, sort=sort, page=page, search=search, include_deleted=True
+            )
+        """,
+        {
+            "test_delete_removes_from_every_read",
+            "test_soft_deleted_rows_are_invisible",
+            "test_soft_deleted_rows_stay_out_of_cursor_pages",
+            "test_random_operations_agree_with_a_model",
+        },
+    ),
+    "off-by-one page": (
+        """
+        async def list(self, filters=None, *, sort=None, page=None, search=None,
+                       include_deleted=False):
+            if isinstance(page, OffsetPagination) and page.offset > 0:
+                page = replace(page, offset=page.offset + 1)
+            return await super().list(
+                filters, sort=sort, page=page, search=search, include_deleted=include_deleted
+            )
+        """,
+        {"test_offset_pages_cover_every_row_once"},
+    ),
+    "cursor that skips rows under inserts": (
+        """
+        async def list(self, filters=None, *, sort=None, page=None, search=None,
+                       include_deleted=False):
+            if not isinstance(page, CursorPagination):
+                return await super().list(
+                    filters, sort=sort, page=page, search=search,
+                    include_deleted=include_deleted,
+                )
+            start = int(page.after or 0)  # a position, not a key: shifts when rows arrive
+            offset = await super().list(
+                filters, sort=sort, page=OffsetPagination(limit=page.limit, offset=start),
+                search=search, include_deleted=include_deleted,
+            )
+            end = start + len(offset.items)
+            more = end < offset.total
+            previous = str(max(0, start - page.limit)) if start else None
+            return CursorPage(
+                items=offset.items, limit=page.limit,
+                next_cursor=str(end) if more else None, previous_cursor=previous,
+            )
+        """,
+        {
+            "test_cursor_survives_concurrent_inserts",
+            "test_cursor_pages_backward_cover_every_row_once",
+            "test_foreign_or_malformed_cursor_is_a_validation_error",
+        },
+    ),
+    "repository that commits by itself": (
+        """
+        async def create(self, data):
+            entity = await super().create(data)
+            await self.session.commit()
+            return entity
+        """,
+        {"test_rollback_leaves_nothing", "test_random_operations_agree_with_a_model"},
+    ),
+    "wrong error class": (
+        """
+        async def create_many(self, rows):
+            try:
+                return await super().create_many(rows)
+            except DuplicateError as error:
+                raise ConflictError("taken") from error
+        """,
+        {
+            "test_duplicate_create_raises_duplicate_error",
+            "test_bulk_writes_are_all_or_nothing",
+            "test_random_operations_agree_with_a_model",
+        },
+    ),
+    "version that is not checked": (
+        """
+        async def update(self, id, changes, *, expected_version=None):
+            return await super().update(id, changes)
+        """,
+        {"test_stale_version_is_refused"},
+    ),
+}
+
+
+def test_correct_repository_passes_with_exact_counts(contract_runner: ContractRunner) -> None:
+    outcome = contract_runner.run(module())
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (PASSED, SKIPPED, set()), (
+        outcome.text
+    )
+
+
+@pytest.mark.parametrize("defect", list(BROKEN))
+def test_broken_repository_fails_the_named_tests(
+    contract_runner: ContractRunner, defect: str
+) -> None:
+    body, expected = BROKEN[defect]
+    outcome = contract_runner.run(module(body))
+    assert outcome.failed == expected, outcome.text

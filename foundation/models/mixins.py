@@ -23,7 +23,8 @@ class UUIDPrimaryKeyMixin:
 
 def _same_as_created(context: DefaultExecutionContext) -> datetime:
     """A new row's ``updated_at`` equals its ``created_at`` (one clock reading per row)."""
-    created = context.get_current_parameters().get("created_at")
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+    created = parameters.get("created_at")
     return created if isinstance(created, datetime) else utcnow()
 
 

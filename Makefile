@@ -41,6 +41,7 @@ matrix: $(VENV)/.installed
 	PATH="$(PYENV_PATHS)$$PATH" UV_PYTHON_DOWNLOADS=never $(BIN)/tox run
 
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -64,9 +64,17 @@ class Database:
         return current[1]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Unit of work: commit on success, roll back on error; nested calls use SAVEPOINTs."""
+    async def transaction(self, *, savepoint: bool = True) -> AsyncIterator[AsyncSession]:
+        """Unit of work: commit on success, roll back on error; nested calls use SAVEPOINTs.
+
+        ``savepoint=False`` joins an open unit of work as it is (two round trips fewer): an
+        error inside then fails the whole outer unit, which is what a caller that lets it
+        propagate wants anyway.
+        """
         outer = self.current_session()
+        if outer is not None and not savepoint:
+            yield outer
+            return
         if outer is not None:
             with translate_db_errors():
                 async with outer.begin_nested():

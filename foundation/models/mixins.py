@@ -21,9 +21,11 @@ class UUIDPrimaryKeyMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, sort_order=-10)
 
 
-def _same_as_created(context: DefaultExecutionContext) -> datetime:
+def _same_as_created(context: DefaultExecutionContext | None) -> datetime:
     """A new row's ``updated_at`` equals its ``created_at`` (one clock reading per row)."""
-    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+    if context is None:  # called outside a statement (e.g. by an in-memory fake)
+        return utcnow()
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
     created = parameters.get("created_at")
     return created if isinstance(created, datetime) else utcnow()
 

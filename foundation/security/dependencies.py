@@ -23,11 +23,11 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_token_codec(request: Request) -> JWTCodec:
+async def get_token_codec(request: Request) -> JWTCodec:
     """The app's token codec, built from its settings on first use."""
     codec: JWTCodec | None = getattr(request.app.state, "token_codec", None)
     if codec is None:
-        codec = JWTCodec.from_settings(get_app_settings(request).security)
+        codec = JWTCodec.from_settings((await get_app_settings(request)).security)
         request.app.state.token_codec = codec
     return codec
 

@@ -2,8 +2,8 @@
 
 A service takes the ``Database``, not a session: each public call opens
 ``database.transaction()``, which commits when the call succeeds and rolls back on any
-error. Called inside another service's unit of work, the transaction nests as a SAVEPOINT
-on the same session, so several services and repositories compose into one
+error. Called inside another unit of work (a request's, another service's), it joins that
+unit on the same session, so several services and repositories compose into one
 all-or-nothing unit. Holding a session instead would push the commit decision to every
 caller, and a service could no longer guarantee that its own writes roll back together.
 
@@ -70,8 +70,13 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """The current unit of work (joined as a SAVEPOINT if one is open) or a new one."""
-        async with self.database.transaction() as session:
+        """The unit of work open in this task, joined as it is, or a new one.
+
+        Joining without a SAVEPOINT saves two round trips per call; an error still rolls
+        back everything, because it fails the outer unit too. To recover from a service
+        error and go on, wrap the call in ``database.transaction()`` (a SAVEPOINT).
+        """
+        async with self.database.transaction(savepoint=False) as session:
             yield session
 
     def repository(self, session: AsyncSession) -> SQLAlchemyRepository[ModelT]:

@@ -27,14 +27,14 @@ from foundation.web.openapi import problem_statuses
 T = TypeVar("T")
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
 @problem_statuses(503)
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The app's ``Database`` (created by the lifespan, or injected into ``create_app``)."""
     database: Database | None = getattr(request.app.state, "database", None)
     if database is None:

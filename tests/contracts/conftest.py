@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-pytest_plugins = ["pytester"]
 
 INNER_INI = """\
 [pytest]

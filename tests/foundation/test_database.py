@@ -172,3 +172,13 @@ async def test_a_task_started_inside_a_unit_of_work_gets_its_own(database: Datab
         await asyncio.create_task(child())
         assert database.current_session() is outer
     assert seen == [None]
+
+
+async def test_joining_without_a_savepoint_shares_the_outer_fate(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as outer:
+            async with database.transaction(savepoint=False) as joined:
+                assert joined is outer
+                joined.add(Widget(sku="joined", name="j"))
+            raise RuntimeError("the outer unit fails after the inner one finished")
+    assert await _count(database) == 0

@@ -34,7 +34,10 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             duration_ms = round((time.perf_counter() - start) * 1000, 2)
-            logger.bind(
+            # keyword arguments land in the record's ``extra`` (loguru's capture): no
+            # per-request bind(), which builds a new logger each time
+            logger.info(
+                "{method} {path} {status} {duration_ms}ms",
                 event="access",
                 method=scope["method"],
                 path=scope["path"],
@@ -42,10 +45,4 @@ class AccessLogMiddleware:
                 duration_ms=duration_ms,
                 request_id=current_request_id(),
                 actor=current_actor(),
-            ).info(
-                "{method} {path} {status} {duration_ms}ms",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=duration_ms,
             )

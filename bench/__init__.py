@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): the foundation against hand-written Core and raw asyncpg."""

@@ -1,0 +1,1 @@
+"""The benchmarked applications: one small ``items`` resource served three ways."""

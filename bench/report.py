@@ -1,0 +1,202 @@
+"""Tables for the terminal and the README, the JSON file and the chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.throughput import OPERATIONS
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BASELINES = ("core", "asyncpg")
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator`` when both are known."""
+    if not numerator or not denominator:
+        return None
+    return numerator / denominator
+
+
+def add_ratios(http: dict[str, Any]) -> None:
+    """Per database and operation: foundation rps and p99 relative to each baseline."""
+    for variants in http.values():
+        foundation = variants.get("foundation")
+        if foundation is None:
+            continue
+        for op, numbers in foundation.items():
+            for baseline in BASELINES:
+                other = variants.get(baseline, {}).get(op)
+                if other is None:
+                    continue
+                numbers[f"rps_vs_{baseline}"] = ratio(numbers["rps"], other["rps"])
+                numbers[f"p99_vs_{baseline}"] = ratio(numbers["p99_ms"], other["p99_ms"])
+                numbers[f"cpu_vs_{baseline}"] = ratio(numbers.get("cpu_ms"), other.get("cpu_ms"))
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "—" if value is None else format(value, pattern)
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def http_table(http: dict[str, Any]) -> str:
+    """A Markdown table: rps and p99 per operation, variant and database, with ratios."""
+    lines = [
+        "| database | operation | foundation rps | Core rps | asyncpg rps "
+        "| foundation/Core | foundation/asyncpg | p99 ms (f / Core / asyncpg) "
+        "| server CPU ms/req (f / Core / asyncpg) | CPU f/Core | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
+    ]
+    for dialect, variants in http.items():
+        for op in OPERATIONS:
+            cells = {key: variants.get(key, {}).get(op) for key in ("foundation", *BASELINES)}
+            f = cells["foundation"] or {}
+            rps = [_fmt((cells[k] or {}).get("rps"), ".0f") for k in cells]
+            p99 = " / ".join(_fmt((cells[k] or {}).get("p99_ms"), ".1f") for k in cells)
+            cpu = " / ".join(_fmt((cells[k] or {}).get("cpu_ms"), ".2f") for k in cells)
+            errors = sum((cells[k] or {}).get("errors", 0) for k in cells)
+            lines.append(
+                f"| {dialect} | {op} | {' | '.join(rps)} | "
+                f"{_times(f.get('rps_vs_core'))} | {_times(f.get('rps_vs_asyncpg'))} | "
+                f"{p99} | {cpu} | {_times(f.get('cpu_vs_core'))} | {errors} |"
+            )
+    return "\n".join(lines)
+
+
+def overhead_table(overhead: dict[str, Any]) -> str:
+    """A Markdown table: CPU microseconds per request, and the foundation's ratio to Core."""
+    lines = [
+        "| database | operation | foundation us | Core us | asyncpg us | foundation/Core |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for dialect, variants in overhead.items():
+        for op in OPERATIONS:
+            cpu = {
+                k: variants.get(k, {}).get(op, {}).get("cpu_us") for k in ("foundation", *BASELINES)
+            }
+            cells = " | ".join(_fmt(value, ".0f") for value in cpu.values())
+            relative = _times(ratio(cpu["foundation"], cpu["core"]))
+            lines.append(f"| {dialect} | {op} | {cells} | {relative} |")
+    return "\n".join(lines)
+
+
+def depth_table(depth: dict[str, Any]) -> str:
+    """Markdown tables: page time by depth, and bulk insert times."""
+    lines = [
+        "| depth | offset, exact total (ms) | offset, no total (ms) | cursor (ms) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for row in depth.get("pages", []):
+        lines.append(
+            f"| {row['depth']:,} | {row['offset_exact_ms']:.2f} | {row['offset_none_ms']:.2f} "
+            f"| {row['cursor_ms']:.2f} |"
+        )
+    bulk = depth.get("bulk", {})
+    if bulk:
+        lines += [
+            "",
+            "| database | rows | create_many (ms) | Core bulk insert (ms) | ratio |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for dialect, numbers in bulk.items():
+            lines.append(
+                f"| {dialect} | {numbers['rows']:,} | {numbers['create_many_ms']:.0f} "
+                f"| {numbers['core_ms']:.0f} | {_times(numbers['ratio'])} |"
+            )
+    return "\n".join(lines)
+
+
+def testkit_table(testkit: dict[str, Any]) -> str:
+    """A Markdown table: time per contract test per backend."""
+    if "skipped" in testkit:
+        return f"(skipped: {testkit['skipped']})"
+    lines = ["| backend | tests | ms per test (incl. isolation) | wall s |", "|---|---:|---:|---:|"]
+    for backend, numbers in testkit.items():
+        lines.append(
+            f"| {backend} | {numbers['tests']} | {numbers['ms_per_test']:.1f} "
+            f"| {numbers['wall_s']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(results: dict[str, Any], name: str = "results.json") -> Path:
+    """Write ``results`` under ``bench/results``."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / name
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return path
+
+
+def write_chart(results: dict[str, Any], name: str = "results.png") -> Path | None:
+    """Bar charts of rps and p99 per operation (one row per database), and page time by
+    depth; ``None`` when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    http = results.get("http", {})
+    pages = results.get("depth", {}).get("pages", [])
+    rows = max(len(http), 1) + (1 if pages else 0)
+    figure, axes = plt.subplots(rows, 2, figsize=(14, 4 * rows), squeeze=False)
+    colors = {"foundation": "#d62728", "core": "#1f77b4", "asyncpg": "#2ca02c"}
+    for row, (dialect, variants) in enumerate(http.items()):
+        for column, (metric, title) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 ms"))):
+            axis = axes[row][column]
+            keys = [key for key in ("foundation", *BASELINES) if key in variants]
+            width = 0.8 / max(len(keys), 1)
+            for index, key in enumerate(keys):
+                values = [variants[key].get(op, {}).get(metric, 0) for op in OPERATIONS]
+                positions = [i + index * width for i in range(len(OPERATIONS))]
+                axis.bar(positions, values, width, label=key, color=colors.get(key))
+            axis.set_xticks([i + width * (len(keys) - 1) / 2 for i in range(len(OPERATIONS))])
+            axis.set_xticklabels(OPERATIONS, rotation=15)
+            axis.set_title(
+                f"{dialect}: {title} (higher is better)"
+                if metric == "rps"
+                else f"{dialect}: {title} (lower is better)"
+            )
+            axis.legend()
+    if pages:
+        axis = axes[rows - 1][0]
+        depths = [max(row["depth"], 1) for row in pages]
+        for key, label in (
+            ("offset_exact_ms", "offset + exact total"),
+            ("offset_none_ms", "offset, no total"),
+            ("cursor_ms", "cursor"),
+        ):
+            axis.plot(depths, [row[key] for row in pages], marker="o", label=label)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("depth (rows skipped)")
+        axis.set_ylabel("ms per page")
+        axis.set_title("PostgreSQL: page time by depth (repository)")
+        axis.legend()
+        bulk = results.get("depth", {}).get("bulk", {})
+        axis = axes[rows - 1][1]
+        if bulk:
+            names = list(bulk)
+            positions = range(len(names))
+            axis.bar([p - 0.2 for p in positions], [bulk[n]["create_many_ms"] for n in names], 0.4,
+                     label="create_many", color=colors["foundation"])  # fmt: skip
+            axis.bar([p + 0.2 for p in positions], [bulk[n]["core_ms"] for n in names], 0.4,
+                     label="Core bulk insert", color=colors["core"])  # fmt: skip
+            axis.set_xticks(list(positions))
+            axis.set_xticklabels(names)
+            axis.set_ylabel("ms")
+            axis.set_title(f"insert {bulk[names[0]]['rows']:,} rows (lower is better)")
+            axis.legend()
+        else:
+            axis.axis("off")
+    figure.tight_layout()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / name
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

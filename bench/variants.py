@@ -1,0 +1,48 @@
+"""The three ways of serving the resource, and the paths each one answers on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One benchmarked application: how to start it and where its operations live."""
+
+    key: str
+    label: str
+    target: str  # uvicorn's "module:attr"
+    dialects: tuple[str, ...]
+    factory: bool = False
+    collection: str = "/items"
+    item: str = "/items/{id}"
+    list_offset: str = "/items?limit={limit}&offset={offset}"
+    list_cursor: str = "/items/keyset?limit={limit}"  # the cursor is appended as &after=...
+    cursor_param: str = "after"
+    env: dict[str, str] = field(default_factory=dict)
+
+
+FOUNDATION = Variant(
+    key="foundation",
+    label="foundation",
+    target="bench.apps.foundation:create_bench_app",
+    dialects=("postgresql", "sqlite"),
+    factory=True,
+    collection="/api/v1/items",
+    item="/api/v1/items/{id}",
+    list_offset="/api/v1/items?limit={limit}&offset={offset}",
+    list_cursor="/api/v1/items/cursor?limit={limit}",
+)
+CORE = Variant(
+    key="core",
+    label="SQLAlchemy Core",
+    target="bench.apps.core:app",
+    dialects=("postgresql", "sqlite"),
+)
+ASYNCPG = Variant(
+    key="asyncpg",
+    label="raw asyncpg",
+    target="bench.apps.raw_asyncpg:app",
+    dialects=("postgresql",),
+)
+ALL = (FOUNDATION, CORE, ASYNCPG)

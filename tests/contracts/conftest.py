@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-
 INNER_INI = """\
 [pytest]
 asyncio_mode = auto

@@ -37,6 +37,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
 from pydantic import BaseModel
 from sqlalchemy import inspect as sa_inspect
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from foundation.errors import ConcurrencyError, ConfigurationError, PreconditionFailedError
 from foundation.models import SoftDeleteMixin
@@ -274,6 +275,18 @@ def _add_cursor(
         summary=f"List {spec.plural} (keyset pages)",
         **options,
     )
+    # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
+    # 422 (``cursor`` is no id) instead of 405.
+    router.add_api_route(
+        f"{path}/cursor",
+        _method_not_allowed,
+        methods=["POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+
+
+async def _method_not_allowed() -> None:
+    raise StarletteHTTPException(status_code=405)
 
 
 def _id_annotation(spec: _Resource) -> Any:

@@ -136,9 +136,13 @@ async def _request_validation(request: Request, exc: Exception) -> ProblemRespon
 
 def _allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (Starlette names only the first route's)."""
+    path = request.scope["path"]
+    routes = [r for r in api_routes(request.app) if r.include_in_schema]
+    # a literal path (``/projects/cursor``) shadows a templated one (``/projects/{id}``)
+    exact = [r for r in routes if r.path_format == path]
     methods: set[str] = set()
-    for route in api_routes(request.app):
-        if compile_path(route.path_format)[0].match(request.scope["path"]):
+    for route in exact or routes:
+        if exact or compile_path(route.path_format)[0].match(path):
             methods |= route.methods
     return ", ".join(sorted(methods))
 

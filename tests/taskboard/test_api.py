@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from foundation.models import uuid7
 from tests.taskboard.conftest import bearer
 
 PROJECTS = "/api/v1/projects"
@@ -378,3 +380,18 @@ async def test_unsupported_methods_name_every_allowed_one(http: httpx.AsyncClien
     response = await http.options(PROJECTS, headers=WRITE)
     problem(response, 405, "method_not_allowed")
     assert response.headers["Allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE", "POST"])
+async def test_the_cursor_listing_is_not_mistaken_for_an_item(
+    http: httpx.AsyncClient, method: str
+) -> None:
+    response = await http.request(method, f"{PROJECTS}/cursor", headers=WRITE, json={})
+    problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET"
+
+
+async def test_an_item_path_still_names_the_item_methods(http: httpx.AsyncClient) -> None:
+    response = await http.put(f"{PROJECTS}/{uuid7()}", headers=WRITE, json={})
+    problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "DELETE, GET, PATCH"

@@ -22,7 +22,6 @@ from annotated_types import Interval
 from fastapi import Query
 from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import BigInteger, Column, String
-from sqlalchemy.types import TypeDecorator
 
 from foundation.repository import (
     DEFAULT_LIMIT,
@@ -36,6 +35,7 @@ from foundation.repository import (
     SQLAlchemyRepository,
     and_,
 )
+from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
 
 MAX_LIST_ITEMS = 100
@@ -77,14 +77,7 @@ def _primary_key(repository: type[SQLAlchemyRepository[Any]]) -> str:
 
 def python_type_of(column: Column[Any]) -> type:
     """The Python type a column holds (``str`` when the type does not say)."""
-    column_type: Any = column.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    try:
-        kind: type = column_type.python_type
-    except NotImplementedError:
-        return str
-    return str if kind is object else kind
+    return python_type(column) or str
 
 
 def _scalar(column: Column[Any], op: Op) -> Any:

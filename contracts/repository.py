@@ -496,9 +496,11 @@ class RepositoryContract(Contract, abstract=True):
     @requires("soft_delete")
     async def test_restore_undoes_a_soft_delete(self, repository: Repo) -> None:
         entity = await repository.create(self.data(0))
-        with pytest.raises(NotFoundError):
-            await repository.restore(entity.id)  # not deleted
+        live = await repository.restore(entity.id)  # restoring a live row is a no-op
+        assert (live.id, live.deleted_at) == (entity.id, None)
         await repository.delete(entity.id)
+        with pytest.raises(NotFoundError):
+            await repository.get(entity.id)
         restored = await repository.restore(entity.id)
         assert restored.deleted_at is None
         self.expire(repository)

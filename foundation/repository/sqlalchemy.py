@@ -338,15 +338,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
             raise self._not_found(key)
 
     async def restore(self, id: Any) -> ModelT:
-        """Undo a soft delete; ``NotFoundError`` if there is no such deleted row."""
+        """Undo a soft delete; a live row comes back unchanged (restore is idempotent).
+
+        ``NotFoundError`` when there is no row with this id at all.
+        """
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
         deleted = getattr(self.model, "deleted_at").is_not(None)  # noqa: B009
         entity = await self._update_one(key, [deleted], {"deleted_at": None, **self._stamp()})
-        if entity is None:
-            raise self._not_found(key)
-        return entity
+        return entity if entity is not None else await self.get(key)
 
     async def delete_many(self, filters: FilterLike) -> int:
         """Delete (softly where supported) every live match; return how many."""

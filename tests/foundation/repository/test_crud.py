@@ -205,8 +205,8 @@ async def test_soft_delete_hides_the_row_everywhere(gadgets: GadgetRepository) -
 
 async def test_restore_brings_a_soft_deleted_row_back(gadgets: GadgetRepository) -> None:
     gadget = await gadgets.create({"sku": "r-1", "name": "Back"})
-    with pytest.raises(NotFoundError):
-        await gadgets.restore(gadget.id)  # not deleted
+    live = await gadgets.restore(gadget.id)  # idempotent: a live row is left alone
+    assert (live.deleted_at, live.version) == (None, 1)
     await gadgets.delete(gadget.id)
     restored = await gadgets.restore(gadget.id)
     assert restored.deleted_at is None

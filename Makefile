@@ -38,7 +38,7 @@ type: $(VENV)/.installed
 check: lint type test
 
 matrix: $(VENV)/.installed
-	PATH="$(PYENV_PATHS)$$PATH" UV_PYTHON_DOWNLOADS=never $(BIN)/tox run
+	PATH="$(PYENV_PATHS)$$PATH" UV_PYTHON_DOWNLOADS=never $(BIN)/python .ci/tox_lanes.py --lanes 2
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

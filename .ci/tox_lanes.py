@@ -18,6 +18,7 @@ Exit status: 0 when every environment passed, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import subprocess
@@ -34,7 +35,9 @@ DEFAULT_URLS = {
 }
 WEIGHTS = {"cov": 10.0, "fuzz": 3.5, "build": 2.0, "docs": 0.5, "type": 0.6, "lint": 0.1}
 CELL_WEIGHT = 1.6
-RESULT = re.compile(r"^\s+(?P<env>\S+): (?P<status>OK|FAIL[^(]*|SKIP[^(]*)\((?P<secs>[\d.]+)")
+SERVER_OF = {"pg15": "FOUNDATION_PG15_URL", "mariadb": "FOUNDATION_MARIADB_URL"}
+"""Matrix factor -> the variable naming its server; cov uses both, fuzz PostgreSQL."""
+RESULT = re.compile(r"^\s+(?P<env>\S+): (?P<status>OK|FAIL|SKIP)[^(]*\((?P<secs>[\d.]+)")
 
 
 def _arguments() -> argparse.Namespace:
@@ -66,10 +69,54 @@ def _lane_url(url: str, lane: int) -> str:
     return urlunsplit(parts._replace(path=f"/{database}_lane{lane}"))
 
 
-def _start(lane: int, envs: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+async def _create_database(url: str) -> None:
+    """Create the lane's database on its server (``versions.py`` connects before pytest)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from foundation import create_engine
+
+    parsed = make_url(url)
+    postgres = parsed.get_backend_name() == "postgresql"
+    admin = create_engine(
+        parsed.set(database="postgres" if postgres else "").render_as_string(False)
+    )
+    name = parsed.database
+    try:
+        async with admin.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if not postgres:
+                await connection.execute(text(f"CREATE DATABASE IF NOT EXISTS `{name}`"))
+            elif not await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ):
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+def _server_vars(env: str) -> set[str]:
+    if env == "cov":
+        return set(SERVER_OF.values())
+    if env == "fuzz":
+        return {SERVER_OF["pg15"]}
+    return {SERVER_OF[factor] for factor in env.split("-") if factor in SERVER_OF}
+
+
+def _environment(lane: int, envs: list[str]) -> dict[str, str]:
+    """The lane's variables, its server databases created (fails before any lane starts)."""
     env = dict(os.environ)
     for name, default in DEFAULT_URLS.items():
         env[name] = _lane_url(os.environ.get(name, default), lane)
+        if any(name in _server_vars(e) for e in envs):
+            try:
+                asyncio.run(_create_database(env[name]))
+            except Exception as exc:  # the server is down: say which, then fail
+                raise SystemExit(f"tox_lanes: cannot create the {name} database: {exc}") from exc
+    return env
+
+
+def _start(lane: int, envs: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
     log = ROOT / ".tox" / f"lane{lane}.log"
     log.parent.mkdir(exist_ok=True)
     command = [*TOX, "run", "--workdir", str(ROOT / ".tox" / f"lane{lane}"), "-e", ",".join(envs)]
@@ -84,7 +131,9 @@ def main() -> int:
     arguments = _arguments()
     envs = [e for e in arguments.envs.split(",") if e] or _all_envs()
     started = time.monotonic()
-    lanes = [_start(i, envs) for i, envs in enumerate(_plan(envs, max(1, arguments.lanes)))]
+    plan = _plan(envs, max(1, arguments.lanes))
+    environments = [_environment(i, lane) for i, lane in enumerate(plan)]
+    lanes = [_start(i, lane, environments[i]) for i, lane in enumerate(plan)]
     failed = False
     rows: list[tuple[str, str, float]] = []
     for process, log in lanes:

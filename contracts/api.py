@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -20,14 +20,14 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, find, given, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts._api_stateful import run_stateful
 from contracts._base import Contract, hook, requires
+from contracts._http import assert_problem, credentials, on_loop, operations, send
 from contracts.profiles import Profile
 
-T = TypeVar("T")
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
-BASE_URL = "http://testserver"
 
 
 class ApiContract(Contract, abstract=True):
@@ -41,12 +41,31 @@ class ApiContract(Contract, abstract=True):
       write is 401, with a token lacking them 403.
     - ``stale_update(created)`` (with ``versioning``): ``httpx`` request arguments updating
       ``created`` with an outdated version; the answer must be 409 or 412.
+    - ``read_scopes`` (optional): scopes every read needs (default none: reads are open).
 
-    ``conflicts``: creating ``new_payload(0)`` twice is a 409. The ``app``, ``client`` and
-    ``auth_headers`` fixtures come from the plugin (override ``app`` to build it otherwise).
+    ``conflicts``: creating ``new_payload(0)`` twice is a 409. ``cursor_pagination``:
+    ``GET {cursor_path}`` (default ``{resource}/cursor``) answers keyset pages
+    (``items``, ``next_cursor``) that ``cursor_params`` walks; a foreign cursor is a 422.
+    ``if_match``: items carry an ``ETag``; a ``PATCH`` with a stale ``If-Match`` is a 412,
+    one without ``If-Match`` answers ``missing_if_match_status`` (200: an unconditional
+    update) and a garbled one ``garbled_if_match_status`` (412). ``stateful``: the document
+    links (or lets schemathesis infer) create -> get/update/delete, and a stateful run
+    chains them; each scenario runs in a SAVEPOINT of the plugin's ``db_connection``.
+    The ``app``, ``client`` and ``auth_headers`` fixtures come from the plugin (override
+    ``app`` to build it otherwise).
     """
 
-    known_capabilities = frozenset({"auth", "conflicts", "versioning", "offset_pagination"})
+    known_capabilities = frozenset(
+        {
+            "auth",
+            "conflicts",
+            "versioning",
+            "offset_pagination",
+            "cursor_pagination",
+            "if_match",
+            "stateful",
+        }
+    )
     required_hooks = ("resource", "new_payload", "update_payload", "invalid_payloads")
     capability_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
         "auth": ("write_scopes",),
@@ -54,8 +73,12 @@ class ApiContract(Contract, abstract=True):
     }
     resource: ClassVar[str]
     write_scopes: ClassVar[tuple[str, ...]]
+    read_scopes: ClassVar[tuple[str, ...]] = ()
     business_rule_statuses: ClassVar[tuple[int, ...]] = ()
-    """Statuses a schema-valid request may still get from business rules (e.g. 422)."""
+    """Statuses a schema-valid request may still get from business rules (e.g. 422); with
+    ``if_match`` 412 and with ``cursor_pagination`` 422 (a foreign cursor) are added."""
+    missing_if_match_status: ClassVar[int] = 200
+    garbled_if_match_status: ClassVar[int] = 412
 
     @hook
     def new_payload(self, n: int) -> dict[str, Any]:
@@ -79,8 +102,13 @@ class ApiContract(Contract, abstract=True):
 
     @pytest.fixture
     def writer(self, auth_headers: Callable[..., dict[str, str]]) -> dict[str, str]:
-        """Headers of a principal allowed to write."""
-        return auth_headers(*getattr(self, "write_scopes", ()))
+        """Headers of a principal allowed to read and write."""
+        return auth_headers(*self.read_scopes, *getattr(self, "write_scopes", ()))
+
+    @pytest.fixture
+    def reader(self, auth_headers: Callable[..., dict[str, str]]) -> dict[str, str]:
+        """Headers of a principal allowed to read (none when reads are open)."""
+        return auth_headers(*self.read_scopes) if self.read_scopes else {}
 
     def item(self, created: dict[str, Any]) -> str:
         """The path of a created item."""
@@ -89,6 +117,22 @@ class ApiContract(Contract, abstract=True):
     def page_params(self, limit: int, offset: int) -> dict[str, int]:
         """Query parameters asking for one offset page."""
         return {"limit": limit, "offset": offset}
+
+    @property
+    def cursor_path(self) -> str:
+        """Where keyset pages are listed (default ``{resource}/cursor``)."""
+        return f"{self.resource}/cursor"
+
+    def cursor_params(self, limit: int, after: str | None) -> dict[str, Any]:
+        """Query parameters asking for the keyset page after the cursor ``after``."""
+        return {"limit": limit} if after is None else {"limit": limit, "after": after}
+
+    async def listed_ids(self, client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any]:
+        """Ids of the first page of ``GET {resource}`` (all of them for small tables)."""
+        params = self.page_params(100, 0) if self.has("offset_pagination") else None
+        response = await client.get(self.resource, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
 
     async def create(self, client: httpx.AsyncClient, writer: dict[str, str], n: int) -> Any:
         """Create through the API; return the body."""
@@ -100,7 +144,7 @@ class ApiContract(Contract, abstract=True):
 
     async def test_crud_round_trip(self, client: httpx.AsyncClient, writer: dict[str, str]) -> None:
         created = await self.create(client, writer, 0)
-        fetched = await client.get(self.item(created))
+        fetched = await client.get(self.item(created), headers=writer)
         assert (fetched.status_code, fetched.json()) == (200, created)
         changed = await client.patch(
             self.item(created), json=self.update_payload(1), headers=writer
@@ -108,12 +152,11 @@ class ApiContract(Contract, abstract=True):
         assert changed.status_code == 200, changed.text
         for key, value in self.update_payload(1).items():
             assert changed.json()[key] == value, key
-        assert (await client.get(self.item(created))).json() == changed.json()
-        listed = await client.get(self.resource)
-        assert [item["id"] for item in listed.json()["items"]] == [created["id"]]
+        assert (await client.get(self.item(created), headers=writer)).json() == changed.json()
+        assert await self.listed_ids(client, writer) == [created["id"]]
         deleted = await client.delete(self.item(created), headers=writer)
         assert deleted.status_code in (200, 204)
-        assert_problem(await client.get(self.item(created)), 404)
+        assert_problem(await client.get(self.item(created), headers=writer), 404)
         assert_problem(await client.delete(self.item(created), headers=writer), 404)
 
     @requires("offset_pagination")
@@ -121,27 +164,59 @@ class ApiContract(Contract, abstract=True):
         self, client: httpx.AsyncClient, writer: dict[str, str]
     ) -> None:
         ids = {(await self.create(client, writer, n))["id"] for n in range(3)}
-        first = (await client.get(self.resource, params=self.page_params(2, 0))).json()
-        second = (await client.get(self.resource, params=self.page_params(2, 2))).json()
-        assert (len(first["items"]), first["total"], first["limit"], first["offset"]) == (
-            2,
-            3,
-            2,
-            0,
-        )
-        assert (len(second["items"]), second["offset"]) == (1, 2)
-        assert {item["id"] for item in first["items"] + second["items"]} == ids
+        first = await client.get(self.resource, params=self.page_params(2, 0), headers=writer)
+        second = await client.get(self.resource, params=self.page_params(2, 2), headers=writer)
+        first_page, second_page = first.json(), second.json()
+        assert (
+            len(first_page["items"]),
+            first_page["total"],
+            first_page["limit"],
+            first_page["offset"],
+        ) == (2, 3, 2, 0)
+        assert (len(second_page["items"]), second_page["offset"]) == (1, 2)
+        assert {item["id"] for item in first_page["items"] + second_page["items"]} == ids
 
-    async def test_request_id_is_echoed(self, client: httpx.AsyncClient) -> None:
-        response = await client.get(self.resource, headers={REQUEST_ID_HEADER: "contract-42"})
+    @requires("cursor_pagination")
+    async def test_cursor_pages_cover_every_item_once_in_list_order(
+        self, client: httpx.AsyncClient, writer: dict[str, str]
+    ) -> None:
+        created = [(await self.create(client, writer, n))["id"] for n in range(5)]
+        walked: list[Any] = []
+        pages, cursor = 0, None
+        while True:
+            response = await client.get(
+                self.cursor_path, params=self.cursor_params(2, cursor), headers=writer
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert len(page["items"]) <= 2
+            walked += [item["id"] for item in page["items"]]
+            pages += 1
+            assert pages <= 10, "next_cursor never ends"
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(walked) == sorted(created), "every item exactly once"
+        assert pages == 3, "two full pages and a last one, no empty trailing page"
+        assert walked == await self.listed_ids(client, writer), "cursor and offset orders differ"
+        foreign = self.cursor_params(2, "not-a-cursor")
+        assert_problem(await client.get(self.cursor_path, params=foreign, headers=writer), 422)
+
+    async def test_request_id_is_echoed(
+        self, client: httpx.AsyncClient, reader: dict[str, str]
+    ) -> None:
+        headers = {**reader, REQUEST_ID_HEADER: "contract-42"}
+        response = await client.get(self.resource, headers=headers)
         assert response.headers.get(REQUEST_ID_HEADER) == "contract-42"
-        generated = (await client.get(self.resource)).headers.get(REQUEST_ID_HEADER)
+        generated = (await client.get(self.resource, headers=reader)).headers.get(REQUEST_ID_HEADER)
         assert generated, "a request without an id gets one"
 
     # -- problems ------------------------------------------------------------------------
 
-    async def test_missing_item_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
-        assert_problem(await client.get(f"{self.resource}/{uuid.uuid4()}"), 404)
+    async def test_missing_item_is_a_404_problem(
+        self, client: httpx.AsyncClient, reader: dict[str, str]
+    ) -> None:
+        assert_problem(await client.get(f"{self.resource}/{uuid.uuid4()}", headers=reader), 404)
 
     async def test_invalid_payload_is_a_422_problem_and_writes_nothing(
         self, client: httpx.AsyncClient, writer: dict[str, str]
@@ -149,7 +224,7 @@ class ApiContract(Contract, abstract=True):
         for payload in self.invalid_payloads():
             response = await client.post(self.resource, json=payload, headers=writer)
             assert_problem(response, 422)
-        assert (await client.get(self.resource)).json()["items"] == []
+        assert await self.listed_ids(client, writer) == []
 
     async def test_malformed_body_is_a_400_problem(
         self, client: httpx.AsyncClient, writer: dict[str, str]
@@ -175,16 +250,19 @@ class ApiContract(Contract, abstract=True):
 
     @requires("auth")
     async def test_write_without_token_is_401_and_without_scope_403(
-        self, client: httpx.AsyncClient, auth_headers: Callable[..., dict[str, str]]
+        self,
+        client: httpx.AsyncClient,
+        writer: dict[str, str],
+        auth_headers: Callable[..., dict[str, str]],
     ) -> None:
         assert_problem(await client.post(self.resource, json=self.new_payload(0)), 401)
         bad = {"Authorization": "Bearer not-a-token"}
         assert_problem(await client.post(self.resource, json=self.new_payload(0), headers=bad), 401)
         if self.write_scopes:
-            weak = auth_headers()
+            weak = auth_headers(*self.read_scopes)
             response = await client.post(self.resource, json=self.new_payload(0), headers=weak)
             assert_problem(response, 403)
-        assert (await client.get(self.resource)).json()["items"] == []
+        assert await self.listed_ids(client, writer) == []
 
     @requires("versioning")
     async def test_stale_version_is_a_409_or_412_problem(
@@ -201,11 +279,54 @@ class ApiContract(Contract, abstract=True):
         assert response.status_code in (409, 412), response.text
         assert_problem(response, response.status_code)
 
+    @requires("if_match")
+    async def test_stale_if_match_is_a_412_problem_and_changes_nothing(
+        self, client: httpx.AsyncClient, writer: dict[str, str]
+    ) -> None:
+        created = await self.create(client, writer, 0)
+        fetched = await client.get(self.item(created), headers=writer)
+        etag = fetched.headers.get("ETag")
+        assert etag, "an item response carries an ETag"
+        fresh = {**writer, "If-Match": etag}
+        changed = await client.patch(self.item(created), json=self.update_payload(1), headers=fresh)
+        assert changed.status_code == 200, changed.text
+        assert changed.headers.get("ETag") not in (None, etag), "a write moves the ETag"
+        stale = await client.patch(self.item(created), json=self.update_payload(2), headers=fresh)
+        assert_problem(stale, 412)
+        assert (await client.get(self.item(created), headers=writer)).json() == changed.json()
+        garbled = {**writer, "If-Match": "garbled"}
+        body = self.update_payload(3)
+        answer = await client.patch(self.item(created), json=body, headers=garbled)
+        assert_status(answer, self.garbled_if_match_status)
+        answer = await client.patch(self.item(created), json=self.update_payload(4), headers=writer)
+        assert_status(answer, self.missing_if_match_status)
+
     # -- schemathesis --------------------------------------------------------------------
 
     def fuzzed(self, path: str) -> bool:
         """Whether schemathesis exercises the operation at ``path`` (default: the resource)."""
         return bool(re.match(re.escape(self.resource) + r"(/|$)", path))
+
+    def chained(self, method: str, path: str) -> bool:
+        """Whether the stateful run uses the operation (default: fuzzed ones but restore).
+
+        Schemathesis counts only a ``POST`` to a parent path as bringing a deleted item
+        back, so a successful read after ``POST {item}/restore`` would be reported as a use
+        after free; the fuzzing test still exercises restore.
+        """
+        return self.fuzzed(path) and not (method == "POST" and path.endswith("/restore"))
+
+    def load_schema(self, app: FastAPI) -> Any:
+        """The app's OpenAPI document for schemathesis, allowing the business-rule statuses."""
+        schema = schemathesis.openapi.from_dict(app.openapi())
+        extra = [*self.business_rule_statuses]
+        if self.has("if_match"):
+            extra.append(412)  # a generated If-Match names no current version
+        if self.has("cursor_pagination"):
+            extra.append(422)  # a generated cursor is no cursor the server issued
+        acceptance = schema.config.checks.positive_data_acceptance
+        acceptance.expected_statuses = [*acceptance.expected_statuses, *map(str, extra)]
+        return schema
 
     async def test_every_operation_conforms_to_the_openapi_document(
         self,
@@ -214,14 +335,9 @@ class ApiContract(Contract, abstract=True):
         writer: dict[str, str],
         contract_profile: Profile,
     ) -> None:
-        schema = schemathesis.openapi.from_dict(app.openapi())
-        acceptance = schema.config.checks.positive_data_acceptance
-        acceptance.expected_statuses = [
-            *acceptance.expected_statuses,
-            *map(str, self.business_rule_statuses),
-        ]
-        operations = [op for op in _operations(schema) if self.fuzzed(op.path)]
-        assert operations, f"no operation under {self.resource} in the OpenAPI document"
+        schema = self.load_schema(app)
+        fuzzed = [op for op in operations(schema) if self.fuzzed(op.path)]
+        assert fuzzed, f"no operation under {self.resource} in the OpenAPI document"
         loop = asyncio.get_running_loop()
         budget = settings(
             max_examples=contract_profile.max_examples,
@@ -229,16 +345,37 @@ class ApiContract(Contract, abstract=True):
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        for operation in operations:
+        for operation in fuzzed:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
                 @budget
                 @given(case=operation.as_strategy(generation_mode=mode))
                 def check(case: Any) -> None:
-                    response = _on_loop(loop, _send(client, case, writer))
-                    case.validate_response(response, headers=writer, excluded_checks=[ignored_auth])
+                    response = on_loop(loop, send(client, case, writer))
+                    case.validate_response(
+                        response,
+                        headers=credentials(case, writer),
+                        excluded_checks=[ignored_auth],
+                    )
 
                 await asyncio.to_thread(check)
+
+    @requires("stateful")
+    async def test_stateful_sequences_conform_and_deleted_items_stay_gone(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        writer: dict[str, str],
+        db_connection: AsyncConnection,
+        contract_profile: Profile,
+    ) -> None:
+        schema = self.load_schema(app).include(
+            func=lambda ctx: self.chained(ctx.operation.method.upper(), ctx.operation.path)
+        )
+        calls = await run_stateful(schema, client, writer, db_connection, contract_profile)
+        item = re.compile(re.escape(self.resource) + r"/\{[^}/]+\}$")
+        deleted = [c for c in calls if c[0] == "DELETE" and item.match(c[1]) and c[2] < 300]
+        assert deleted, f"the stateful run never deleted an item: {sorted(set(calls))}"
 
     @requires("auth")
     async def test_secured_operations_refuse_missing_credentials(
@@ -246,46 +383,22 @@ class ApiContract(Contract, abstract=True):
     ) -> None:
         schema = schemathesis.openapi.from_dict(app.openapi())
         secured = 0
-        for operation in _operations(schema):
+        for operation in operations(schema):
             if not self.fuzzed(operation.path) or not operation.definition.raw.get("security"):
                 continue
             secured += 1
             case = find(operation.as_strategy(), lambda _: True, settings=settings(database=None))
-            response = await _send(client, case, {})
+            response = await send(client, case, {})
             assert response.status_code == 401, f"{operation.label} ignored missing auth"
         assert secured, "capability 'auth' declared but no operation requires security"
 
 
-def assert_problem(response: httpx.Response, status: int) -> None:
-    """``response`` is an RFC 9457 problem document with ``status``."""
-    assert response.status_code == status, f"expected {status}: {response.text}"
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body.get("type"), body
-    assert body.get("title"), body
+def assert_status(response: httpx.Response, status: int) -> None:
+    """``response`` has ``status``, as a problem document when it is an error."""
+    if status >= 400:
+        assert_problem(response, status)
+    else:
+        assert response.status_code == status, response.text
 
 
-async def _send(client: httpx.AsyncClient, case: Any, headers: dict[str, str]) -> httpx.Response:
-    kwargs = case.as_transport_kwargs(base_url=BASE_URL, headers=headers)
-    content = kwargs.pop("data", None)
-    if isinstance(content, str):
-        content = content.encode()
-    return await client.request(
-        kwargs["method"],
-        kwargs["url"],
-        headers=kwargs.get("headers"),
-        params=kwargs.get("params"),
-        json=kwargs.get("json"),
-        content=content,
-    )
-
-
-def _operations(schema: Any) -> list[Any]:
-    """Every operation of the document; an operation schemathesis cannot read is an error."""
-    results: list[Any] = list(schema.get_all_operations())
-    return [result.ok() for result in results]
-
-
-def _on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run_coroutine_threadsafe(coro, loop).result()
+__all__ = ["ApiContract", "assert_problem"]

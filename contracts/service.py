@@ -123,8 +123,12 @@ class ServiceContract(Contract, abstract=True):
 
     async def test_bulk_create_is_all_or_nothing(self, service: Service) -> None:
         created = await service.create(self.valid_create(0))
+        # the refused item: a declared conflict, else a repeat of the first create
+        refused = (
+            self.conflicting_create(created) if self.has("conflicts") else self.valid_create(0)
+        )
         with pytest.raises(ConflictError):
-            await service.create_many([self.valid_create(1), self.valid_create(0)])
+            await service.create_many([self.valid_create(1), refused])
         assert [item.id for item in (await service.list()).items] == [created.id]
 
     @requires("validation")

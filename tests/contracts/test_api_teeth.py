@@ -1,5 +1,7 @@
 """``ApiContract`` has teeth: the bookshelf API passes, and a 500 on bad input or a response
-that breaks its schema fails the schemathesis test."""
+that breaks its schema fails the schemathesis test. The bookshelf served by ``crud_router``
+(cursor pages, ETags, OpenAPI links) passes every test, and a read after delete, a cursor
+that skips items and an ignored ``If-Match`` each fail the test named for them."""
 
 from __future__ import annotations
 
@@ -74,7 +76,8 @@ def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_correct_api_passes_with_exact_counts(runner: ContractRunner) -> None:
     outcome = runner.run(SUITE.format(routes="", factory="api.create_app"))
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 1, set()), outcome.text
+    # skipped: versioning, cursor_pagination, if_match, stateful (not declared)
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 4, set()), outcome.text
 
 
 @pytest.mark.parametrize(
@@ -88,3 +91,105 @@ def test_broken_api_fails_the_schemathesis_test(
     outcome = runner.run(SUITE.format(routes=routes, factory="broken_app"), "-k", "conforms")
     assert outcome.failed == {"test_every_operation_conforms_to_the_openapi_document"}
     assert finding in outcome.text
+
+
+CRUD_SUITE = """
+import pytest
+from foundation.repository import CursorPagination
+from foundation.web import create_app, crud_router
+
+from bookshelf.service import BookCreate, BookService, BookUpdate
+from contracts import ApiContract
+
+
+class Service(BookService):
+{service}
+
+
+def crud_app():
+    router = crud_router(
+        Service, path="/books", name="book", create_schema=BookCreate,
+        update_schema=BookUpdate, write_access=["books:write"],
+    )
+    return create_app(routers=[router])
+
+
+class TestCrudBookApi(ApiContract):
+    capabilities = (
+        "auth", "conflicts", "offset_pagination", "versioning", "cursor_pagination",
+        "if_match", "stateful",
+    )
+    resource, write_scopes = "/api/v1/books", ("books:write",)
+    business_rule_statuses = (422,)
+    app_factory = pytest.fixture(lambda self: crud_app)
+
+    def new_payload(self, n):
+        return {{"isbn": f"978-{{n:09d}}", "title": f"Book {{n}}"}}
+
+    def update_payload(self, n):
+        return {{"title": f"Edition {{n}}"}}
+
+    def invalid_payloads(self):
+        return [{{"isbn": "x"}}]
+
+    def stale_update(self, created):
+        stale = {{"If-Match": f'"{{created["version"]}}"'}}
+        body = {{"title": "Lost"}}
+        return {{"method": "PATCH", "url": self.item(created), "json": body, "headers": stale}}
+"""
+
+CRUD_BROKEN = {
+    "read after delete succeeds": (
+        """
+    async def get(self, id):
+        async with self.unit_of_work() as session:
+            return self.to_read(await self.repository(session).get(id, include_deleted=True))
+""",
+        {"test_crud_round_trip", "test_stateful_sequences_conform_and_deleted_items_stay_gone"},
+    ),
+    "update revives a deleted item": (
+        """
+    async def update(self, id, data, *, expected_version=None):
+        async with self.unit_of_work() as session:
+            books = self.repository(session)
+            if await books.get_or_none(id) is None and await books.get_or_none(
+                id, include_deleted=True
+            ):
+                expected_version = (await books.restore(id)).version
+        return await super().update(id, data, expected_version=expected_version)
+""",
+        {"test_stateful_sequences_conform_and_deleted_items_stay_gone"},
+    ),
+    "cursor that skips items": (
+        """
+    async def list(self, filters=None, *, sort=None, page=None, search=None):
+        result = await super().list(filters, sort=sort, page=page, search=search)
+        if isinstance(page, CursorPagination) and page.after:
+            result.items = result.items[1:]  # loses the first item of every later page
+        return result
+""",
+        {"test_cursor_pages_cover_every_item_once_in_list_order"},
+    ),
+    "If-Match not checked": (
+        """
+    async def update(self, id, data, *, expected_version=None):
+        return await super().update(id, data)
+""",
+        {
+            "test_stale_if_match_is_a_412_problem_and_changes_nothing",
+            "test_stale_version_is_a_409_or_412_problem",
+        },
+    ),
+}
+
+
+def test_crud_router_api_passes_every_test(runner: ContractRunner) -> None:
+    outcome = runner.run(CRUD_SUITE.format(service="    pass"))
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (15, 0, set()), outcome.text
+
+
+@pytest.mark.parametrize("defect", list(CRUD_BROKEN))
+def test_broken_crud_api_fails_the_named_tests(runner: ContractRunner, defect: str) -> None:
+    service, expected = CRUD_BROKEN[defect]
+    outcome = runner.run(CRUD_SUITE.format(service=service))
+    assert outcome.failed == expected, outcome.text

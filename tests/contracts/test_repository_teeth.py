@@ -180,3 +180,59 @@ def test_broken_repository_fails_the_named_tests(
     body, expected = BROKEN[defect]
     outcome = contract_runner.run(module(body))
     assert outcome.failed == expected, outcome.text
+
+
+NARROW = """
+from foundation.repository import TEXT_OPS, Op
+
+TITLE_OPS = {Op.IN, *TEXT_OPS}
+
+
+class Repository(GadgetRepository):
+    filterable = {"title": TITLE_OPS, "code": {Op.EQ}}
+
+
+class TestNarrowGadgets(TestGadgets):
+    filter_operators = {"title": TITLE_OPS}
+"""
+
+
+def test_narrow_allow_list_runs_only_declared_operators(contract_runner: ContractRunner) -> None:
+    outcome = contract_runner.run(module() + NARROW, "-k", "TestNarrowGadgets")
+    # 22 operator cases, 12 of them with the declared operators (in and the text ones)
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (PASSED - 10, SKIPPED, set()), (
+        outcome.text
+    )
+
+
+def test_narrow_allow_list_catches_a_broken_declared_operator(
+    contract_runner: ContractRunner,
+) -> None:
+    broken = NARROW.replace(
+        '"code": {Op.EQ}}',
+        '"code": {Op.EQ}}\n\n    async def list(self, filters=None, **kwargs):\n'
+        "        if getattr(filters, 'op', None) == Op.IN:  # 'in' matches only the first value\n"
+        "            filters = replace(filters, value=filters.value[:1])\n"
+        "        return await super().list(filters, **kwargs)",
+    )
+    outcome = contract_runner.run(module() + broken, "-k", "TestNarrowGadgets")
+    assert outcome.failed == {"test_filter_operator"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "message"),
+    [
+        ('{"title": {"contains"}}', "must allow 'eq', 'ieq' or 'in'"),
+        ('{"title": {"like"}}', "'like' is not a valid Op"),
+    ],
+    ids=["no equality operator", "unknown operator"],
+)
+def test_unusable_operator_declaration_is_an_error(
+    contract_runner: ContractRunner, declared: str, message: str
+) -> None:
+    source = (
+        module() + f"\n\nclass TestBadGadgets(TestGadgets):\n    filter_operators = {declared}\n"
+    )
+    outcome = contract_runner.run(source, "--collect-only")
+    assert outcome.errors == 1, outcome.text
+    assert message in outcome.text

@@ -3,7 +3,8 @@ layer by layer (``python -m bench.layers``).
 
 Each step adds one piece of what the foundation does, so the differences price them:
 Core on a connection; the ORM in a plain ``AsyncSession``; the same in the foundation's
-unit of work (``Database.transaction()``, pre-ping on); and ``SQLAlchemyRepository.get``.
+unit of work (``Database.transaction()``, pre-ping on: it pings only connections idle for
+``IDLE_PING_SECONDS``); and ``SQLAlchemyRepository.get``.
 CPU time of this process per call (``time.process_time``), median of interleaved rounds.
 """
 
@@ -107,7 +108,7 @@ async def main(url: str) -> dict[str, float]:
         "3 + begin/commit": orm_session_commit,
         "4 + populate_existing": orm_populate_existing,
         "5 Database.transaction(), no pre-ping": unit_of_work_no_ping,
-        "6 + pool_pre_ping (the default)": unit_of_work,
+        "6 + pool_pre_ping (the default: only after idling)": unit_of_work,
         "7 SQLAlchemyRepository.get": repository,
         "8 + ReadSchema to JSON": repository_and_schema,
         "9 BaseService.get (its own unit of work)": service_alone,

@@ -24,6 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from bench.data import Store, new_rows
 from bench.throughput import OPERATIONS, PAGE_LIMIT
 from bench.variants import CORE, FOUNDATION, Variant
@@ -90,6 +92,8 @@ async def running(variant: Variant, url: str, sink: Any) -> AsyncIterator[Any]:
     engine = getattr(module, "engine", None)
     if engine is not None:
         await engine.dispose()
+    if variant.factory:
+        logger.remove()  # the app logged to ``sink``, which the caller closes next
 
 
 class Overhead:

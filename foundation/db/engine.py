@@ -3,14 +3,21 @@
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
 handling otherwise commits behind SQLAlchemy's back).
+
+``pool_pre_ping`` tests a pooled connection before use only when it has sat idle for
+``IDLE_PING_SECONDS`` (SQLAlchemy's own pre-ping costs a round trip on every checkout).
+A connection that breaks while in steady use fails its statement instead; the error is
+classified as a disconnect, which invalidates the whole pool, so the next checkout connects
+afresh (see ``foundation.errors.translate_db_errors``).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -19,6 +26,7 @@ from foundation.config import DatabaseSettings
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 CONNECT_TIMEOUT_SECONDS = 5
+IDLE_PING_SECONDS = 5.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -44,7 +52,7 @@ def is_memory_sqlite(url: URL) -> bool:
 def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
     """Keyword arguments for ``create_async_engine`` suited to the URL's dialect."""
     backend = url.get_backend_name()
-    options: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": settings.pool_pre_ping}
+    options: dict[str, Any] = {"echo": settings.echo}
     connect_args: dict[str, Any] = {}
     if is_memory_sqlite(url):
         # one connection, shared, or each checkout would see a different empty database
@@ -91,6 +99,26 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _install_idle_ping(engine: AsyncEngine) -> None:
+    """Ping a connection on checkout when it has been idle for ``IDLE_PING_SECONDS``."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # the pool discards this connection and checks out a fresh one
+            raise exc.DisconnectionError(str(error)) from error
+
+
 def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     """Build the async engine for ``settings`` (or a bare URL with default options)."""
     if isinstance(settings, str):
@@ -99,4 +127,6 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     engine = create_async_engine(url, **engine_options(settings, url))
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
+    if settings.pool_pre_ping and not is_memory_sqlite(url):
+        _install_idle_ping(engine)
     return engine

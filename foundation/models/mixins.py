@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -21,13 +22,24 @@ class UUIDPrimaryKeyMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, sort_order=-10)
 
 
-def _same_as_created(context: DefaultExecutionContext | None) -> datetime:
+def _created_at_of(row: Mapping[str, Any]) -> datetime:
     """A new row's ``updated_at`` equals its ``created_at`` (one clock reading per row)."""
+    created = row.get("created_at")
+    return created if isinstance(created, datetime) else utcnow()
+
+
+def _same_as_created(context: DefaultExecutionContext | None) -> datetime:
+    """``_created_at_of`` as a column default, over the statement's current row."""
     if context is None:  # called outside a statement (e.g. by an in-memory fake)
         return utcnow()
-    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
-    created = parameters.get("created_at")
-    return created if isinstance(created, datetime) else utcnow()
+    return _created_at_of(context.get_current_parameters())  # type: ignore[no-untyped-call]
+
+
+ROW_DEFAULTS: dict[Callable[..., Any], Callable[[Mapping[str, Any]], Any]] = {
+    _same_as_created: _created_at_of
+}
+"""Column defaults that read the statement context, and the same computed from the row's
+values: repositories fill defaults in Python before a bulk insert (see ``read_traits``)."""
 
 
 class TimestampMixin:

@@ -45,9 +45,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetimes are not accepted; attach a timezone (UTC)")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:  # UTC already (what ``utcnow`` gives) is the common case
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError("naive datetimes are not accepted; attach a timezone (UTC)")
+            value = value.astimezone(UTC)
         if dialect.name in ("sqlite", "mysql", "mariadb"):
             return value.replace(tzinfo=None)  # these store no offset: keep UTC wall time
         return value
@@ -59,4 +60,6 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        if value.tzinfo is UTC:  # asyncpg's answer for timestamptz: nothing to convert
+            return value  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -21,7 +21,8 @@ from foundation.repository.sorting import SortOrder
 T = TypeVar("T")
 # Every backend takes a signed 64-bit OFFSET; beyond it drivers fail with overflow errors.
 MAX_OFFSET = 2**63 - 1
-Fetch = Callable[[Select[Any]], Awaitable[list[T]]]
+Fetch = Callable[[Select[Any], dict[str, Any]], Awaitable[list[T]]]
+"""Runs a statement with parameters, returning its entities."""
 
 
 def check_limit(limit: int, max_limit: int) -> None:
@@ -46,7 +47,7 @@ async def offset_page(
         raise ValidationError(
             f"offset must be between 0 and {MAX_OFFSET}.", details={"field": "offset"}
         )
-    items = await fetch(stmt.order_by(*order.order_by()).limit(page.limit).offset(page.offset))
+    items = await fetch(stmt.order_by(*order.order_by()).limit(page.limit).offset(page.offset), {})
     count: int | None = None
     if page.total is TotalStrategy.NONE:
         count = None
@@ -75,12 +76,15 @@ async def cursor_page(
         raise ValidationError("Give 'after' or 'before', not both.")
     backwards = page.before is not None
     cursor = page.before if backwards else page.after
+    parameters: dict[str, Any] = {}
     if cursor is not None:
         position = codec.decode(cursor, order, columns)
         if (position.direction == "previous") != backwards:
             raise ValidationError("The cursor is invalid for this query.")
-        stmt = stmt.where(order.after(position.values, reverse=backwards))
-    rows = await fetch(stmt.order_by(*order.order_by(reverse=backwards)).limit(page.limit + 1))
+        stmt = stmt.where(order.after_parameters(reverse=backwards))
+        parameters = order.parameters(position.values)
+    ordered = stmt.order_by(*order.order_by(reverse=backwards))
+    rows = await fetch(ordered.limit(page.limit + 1), parameters)
     more = len(rows) > page.limit
     items = rows[: page.limit]
     if backwards:

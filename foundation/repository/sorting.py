@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, and_, literal, or_
+from sqlalchemy import Column, ColumnElement, and_, bindparam, literal, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from foundation.errors import ConfigurationError, ValidationError
@@ -33,10 +34,7 @@ class SortOrder:
 
     def order_by(self, *, reverse: bool = False) -> list[ColumnElement[Any]]:
         """``ORDER BY`` clauses; ``reverse`` flips every direction (for previous pages)."""
-        return [
-            attr.desc() if key.descending != reverse else attr.asc()
-            for key, attr in zip(self.keys, self.attrs, strict=True)
-        ]
+        return list(_order_clauses(self, reverse))
 
     def after(self, values: Sequence[Any], *, reverse: bool = False) -> ColumnElement[bool]:
         """Rows strictly after the row with ``values`` in this order (before, if ``reverse``).
@@ -46,12 +44,44 @@ class SortOrder:
         """
         # bound as typed parameters: SQLAlchemy refuses ``>`` against a bare True/False
         bound = [literal(v, a.type) for a, v in zip(self.attrs, values, strict=True)]
-        branches: list[ColumnElement[bool]] = []
-        for index, (key, attr) in enumerate(zip(self.keys, self.attrs, strict=True)):
-            equal = [a == v for a, v in zip(self.attrs[:index], bound[:index], strict=True)]
-            later = attr < bound[index] if key.descending != reverse else attr > bound[index]
-            branches.append(and_(*equal, later))
-        return or_(*branches)
+        return _keyset(self, bound, reverse)
+
+    def after_parameters(self, *, reverse: bool = False) -> ColumnElement[bool]:
+        """``after`` with the values left as parameters: bind them with ``parameters``.
+
+        Built once per order and direction, so that a page costs no clause building.
+        """
+        return _keyset_with_parameters(self, reverse)
+
+    def parameters(self, values: Sequence[Any]) -> dict[str, Any]:
+        """The parameters of ``after_parameters`` for the row with ``values``."""
+        return {f"_after_{index}": value for index, value in enumerate(values)}
+
+
+def _keyset(
+    order: SortOrder, bound: Sequence[ColumnElement[Any]], reverse: bool
+) -> ColumnElement[bool]:
+    branches: list[ColumnElement[bool]] = []
+    for index, (key, attr) in enumerate(zip(order.keys, order.attrs, strict=True)):
+        equal = [a == v for a, v in zip(order.attrs[:index], bound[:index], strict=True)]
+        later = attr < bound[index] if key.descending != reverse else attr > bound[index]
+        branches.append(and_(*equal, later))
+    return or_(*branches)
+
+
+@lru_cache(maxsize=256)
+def _keyset_with_parameters(order: SortOrder, reverse: bool) -> ColumnElement[bool]:
+    bound = [bindparam(f"_after_{i}", type_=attr.type) for i, attr in enumerate(order.attrs)]
+    return _keyset(order, bound, reverse)
+
+
+@lru_cache(maxsize=256)
+def _order_clauses(order: SortOrder, reverse: bool) -> tuple[ColumnElement[Any], ...]:
+    # building ORM clauses costs more than the query planner's work for a page
+    return tuple(
+        attr.desc() if key.descending != reverse else attr.asc()
+        for key, attr in zip(order.keys, order.attrs, strict=True)
+    )
 
 
 def check_sortable(model: type[Any], sortable: Collection[str]) -> None:

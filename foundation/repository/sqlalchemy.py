@@ -15,21 +15,38 @@ work (``Database.transaction()``) does. After a database error the transaction i
 on PostgreSQL; let the error reach the unit of work, which rolls back.
 
 Reads refresh objects already in the session (``populate_existing``) so that a bulk
-statement that bypassed the identity map can never be observed stale. Soft delete and
-version checks come from the model's mixins; ``updated_at``/``updated_by`` and the version
-move on every write, bulk and upsert included.
+statement that bypassed the identity map can never be observed stale. The statements a
+request runs most (read by key, update, soft delete, insert, the unfiltered count) are built
+once per repository class with bound parameters: building an ORM statement and its cache
+key costs more CPU than the database spends running it. Soft delete and version checks come
+from the model's mixins; ``updated_at``/``updated_by`` and the version move on every write,
+bulk and upsert included.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ClauseElement,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from foundation.errors import (
     ConcurrencyError,
@@ -55,13 +72,17 @@ from foundation.repository.pagination import (
     TotalStrategy,
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
-from foundation.repository.sorting import check_sortable, resolve_sort
+from foundation.repository.sorting import SortOrder, check_sortable, resolve_sort
 from foundation.repository.traits import ModelTraits, check_allow_lists, read_traits
 from foundation.repository.upsert import upsert_statement
 from foundation.repository.values import coerce
 
 ModelT = TypeVar("ModelT")
 Criteria = builtins.list[ColumnElement[bool]]
+# bound parameter names in prebuilt statements (column values are ``_set_<name>``)
+_KEY = "_foundation_key"
+_VERSION = "_foundation_version"
+MAX_PREPARED = 256  # per repository class: update statements vary with the fields sent
 
 
 class SQLAlchemyRepository(Generic[ModelT]):
@@ -81,9 +102,12 @@ class SQLAlchemyRepository(Generic[ModelT]):
     max_limit: ClassVar[int] = DEFAULT_MAX_LIMIT
     cursor_secret: ClassVar[bytes | None] = None
     traits: ClassVar[ModelTraits]
+    # statements, clauses and the default order, built once per class on first use
+    _prepared: ClassVar[dict[tuple[Any, ...], Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._prepared = {}  # each class its own: a subclass may change the default sort
         model = cls.__dict__.get("model")
         if model is None:
             return  # an intermediate base; concrete subclasses name the model
@@ -114,11 +138,10 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, id: Any, *, include_deleted: bool = False, for_update: bool = False
     ) -> ModelT | None:
         """The entity with ``id``, or ``None``."""
-        stmt = self._select(include_deleted).where(self._pk == self._id(id))
-        if for_update:
-            stmt = stmt.with_for_update()
-        rows = await self._fetch(stmt)
-        return rows[0] if rows else None
+        stmt = self._by_key(include_deleted=include_deleted, for_update=for_update)
+        with self._errors():
+            result = await self.session.scalars(stmt, {_KEY: self._id(id)})
+            return result.first()
 
     async def get_many(
         self, ids: Sequence[Any], *, include_deleted: bool = False
@@ -179,7 +202,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         include_deleted: bool = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
-        order = resolve_sort(self.model, sort, self.default_sort, self.sortable, self.traits.pk)
+        order = self._order(sort)
         where = await self._where(filters, search, include_deleted)
         page = page or OffsetPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
@@ -226,10 +249,15 @@ class SQLAlchemyRepository(Generic[ModelT]):
         params = [self._row(row, creating=True) for row in rows]
         if not params:
             return []
+        for row in params:
+            self.traits.fill_defaults(row)
         dialect = await self._get_dialect()
         with self._errors():
             if dialect.insert_executemany_returning_sort_by_parameter_order:
-                stmt = insert(self.model).returning(self.model, sort_by_parameter_order=True)
+                stmt = self._prepare(
+                    ("insert",),
+                    lambda: insert(self.model).returning(self.model, sort_by_parameter_order=True),
+                )
                 return builtins.list(await self.session.scalars(stmt, params))
             # no ordered RETURNING: give every row its key first, then read them back
             for row in params:
@@ -246,11 +274,15 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if expected_version is not None and self.traits.version is None:
             raise ValidationError(f"{self.model.__name__} is not versioned.")
         key = self._id(id)
-        criteria = self._live()
-        if expected_version is not None:
-            criteria.append(getattr(self.model, cast(str, self.traits.version)) == expected_version)
-        values = {**self._row(changes, creating=False), **self._stamp()}
-        entity = await self._update_one(key, criteria, values)
+        values = {**self._row(changes, creating=False), **self.traits.touch_values()}
+        if any(isinstance(value, ClauseElement) for value in values.values()):
+            criteria = self._live()
+            if expected_version is not None:
+                version = getattr(self.model, cast(str, self.traits.version))
+                criteria.append(version == expected_version)
+            entity = await self._update_one(key, criteria, {**values, **self._stamp()})
+        else:
+            entity = await self._update_prepared(key, values, expected_version)
         if entity is not None:
             return entity
         current = await self.get_or_none(key)
@@ -325,10 +357,11 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not self.traits.soft_delete:
             return await self.hard_delete(id)
         key = self._id(id)
-        values = {"deleted_at": utcnow(), **self._stamp()}
-        stmt = update(self.model).where(self._pk == key, *self._live()).values(values)
-        if await self._rowcount(stmt) == 0:
+        values = {"deleted_at": utcnow(), **self.traits.touch_values()}
+        stmt = self._update_statement(tuple(values), check_version=False, returning=False)
+        if await self._rowcount(stmt, _update_params(key, values, None)) == 0:
             raise self._not_found(key)
+        self._synchronize(key, values)
         return None
 
     async def hard_delete(self, id: Any) -> None:
@@ -386,10 +419,95 @@ class SQLAlchemyRepository(Generic[ModelT]):
             details={"resource": self.model.__name__, "id": str(id)},
         )
 
+    def _prepare(self, cache_key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """``build()``, kept for the class under ``cache_key`` (up to ``MAX_PREPARED``)."""
+        found = self._prepared.get(cache_key)
+        if found is None:
+            found = build()
+            if len(self._prepared) < MAX_PREPARED:
+                self._prepared[cache_key] = found
+        return found
+
     def _live(self) -> Criteria:
-        if self.traits.soft_delete:
-            return [getattr(self.model, "deleted_at").is_(None)]  # noqa: B009
-        return []
+        if not self.traits.soft_delete:
+            return []
+        deleted_at = getattr(self.model, "deleted_at")  # noqa: B009
+        return [self._prepare(("live",), lambda: deleted_at.is_(None))]
+
+    def _order(self, sort: SortLike) -> SortOrder:
+        def resolve() -> SortOrder:
+            return resolve_sort(self.model, sort, self.default_sort, self.sortable, self.traits.pk)
+
+        return resolve() if sort is not None else self._prepare(("default_order",), resolve)
+
+    def _by_key(self, *, include_deleted: bool, for_update: bool) -> Select[Any]:
+        """``SELECT`` of the row whose key is the parameter ``_KEY``."""
+
+        def build() -> Select[Any]:
+            stmt = self._select(include_deleted).where(self._pk == bindparam(_KEY))
+            if for_update:
+                stmt = stmt.with_for_update()
+            return stmt.execution_options(populate_existing=True)
+
+        return cast(Select[Any], self._prepare(("by_key", include_deleted, for_update), build))
+
+    def _update_statement(
+        self, columns: tuple[str, ...], *, check_version: bool, returning: bool
+    ) -> Any:
+        """``UPDATE`` of the live row ``_KEY`` setting ``columns`` from ``_set_<name>``
+        parameters and moving the version (only from version ``_VERSION`` when
+        ``check_version``)."""
+
+        def build() -> Any:
+            mapped = self.traits.model.__mapper__.columns
+            values: dict[str, Any] = {
+                name: bindparam(f"_set_{name}", type_=mapped[name].type) for name in columns
+            }
+            where = [self._pk == bindparam(_KEY), *self._live()]
+            if self.traits.version is not None:
+                version = getattr(self.model, self.traits.version)
+                values[self.traits.version] = version + 1
+                if check_version:
+                    where.append(version == bindparam(_VERSION))
+            stmt = (
+                update(self.model)
+                .where(*where)
+                .values(values)
+                # bound parameters defeat the ORM's in-Python evaluation: see _synchronize
+                .execution_options(synchronize_session=False, populate_existing=True)
+            )
+            return stmt.returning(self.model) if returning else stmt
+
+        return self._prepare(("update", columns, check_version, returning), build)
+
+    async def _update_prepared(
+        self, key: Any, values: Mapping[str, Any], expected_version: int | None
+    ) -> ModelT | None:
+        """``update`` through a prebuilt statement; the refreshed entity, or ``None``."""
+        columns = tuple(values)
+        check_version = expected_version is not None
+        params = _update_params(key, values, expected_version)
+        dialect = await self._get_dialect()
+        if dialect.update_returning:
+            stmt = self._update_statement(columns, check_version=check_version, returning=True)
+            with self._errors():
+                return (await self.session.scalars(stmt, params)).one_or_none()
+        stmt = self._update_statement(columns, check_version=check_version, returning=False)
+        if await self._rowcount(stmt, params) == 0:
+            return None
+        return await self.get_or_none(key, include_deleted=True)
+
+    def _synchronize(self, key: Any, values: Mapping[str, Any]) -> None:
+        """Apply an ``UPDATE`` of row ``key`` to its object in the session, if loaded."""
+        identity = self.traits.model.__mapper__.identity_key_from_primary_key([key])
+        entity = self.session.sync_session.identity_map.get(identity)
+        if entity is None:
+            return
+        for name, value in values.items():
+            set_committed_value(entity, name, value)
+        if self.traits.version is not None:
+            version = getattr(entity, self.traits.version)
+            set_committed_value(entity, self.traits.version, version + 1)
 
     def _select(self, include_deleted: bool) -> Select[ModelT]:
         stmt = select(self.model)
@@ -416,8 +534,10 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def _where(
         self, filters: FilterLike, search: str | None, include_deleted: bool
     ) -> Criteria:
-        compiler = FilterCompiler(
-            self.model, self.filterable, self.searchable, (await self._get_dialect()).name
+        dialect = self._dialect_name
+        compiler: FilterCompiler = self._prepare(
+            ("compiler", dialect),
+            lambda: FilterCompiler(self.model, self.filterable, self.searchable, dialect),
         )
         where: Criteria = [] if include_deleted else self._live()
         criterion = compiler.compile(filters)
@@ -429,29 +549,41 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     @property
     def _dialect_name(self) -> str:
-        assert self._dialect is not None, "known after the first statement"
-        return self._dialect.name
+        # the name needs no connection (unlike the server-dependent dialect flags)
+        return self.session.get_bind(self.model).dialect.name
 
     async def _get_dialect(self) -> Dialect:
         if self._dialect is None:
-            # the connection's dialect is initialized (server version known) once connected
-            with self._errors():
-                self._dialect = (await self.session.connection()).dialect
+            dialect = self.session.get_bind(self.model).dialect
+            if dialect.server_version_info is None:
+                # its server-dependent flags are known once the engine has connected
+                with self._errors():
+                    dialect = (await self.session.connection()).dialect
+            self._dialect = dialect
         return self._dialect
 
-    async def _fetch(self, stmt: Select[Any]) -> builtins.list[ModelT]:
+    async def _fetch(
+        self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
+    ) -> builtins.list[ModelT]:
         with self._errors():
-            result = await self.session.scalars(stmt.execution_options(populate_existing=True))
-            return builtins.list(result)
+            stmt = stmt.execution_options(populate_existing=True)
+            return builtins.list(await self.session.scalars(stmt, parameters))
 
     async def _count(self, where: Criteria) -> int:
-        stmt = select(func.count()).select_from(self.model).where(*where)
+        unfiltered = self._live()
+        if len(where) == len(unfiltered) and all(map(operator.is_, where, unfiltered)):
+            stmt = self._prepare(("count",), lambda: self._count_statement(where))
+        else:
+            stmt = self._count_statement(where)
         with self._errors():
             return int(await self.session.scalar(stmt) or 0)
 
-    async def _rowcount(self, stmt: Any) -> int:
+    def _count_statement(self, where: Criteria) -> Select[Any]:
+        return select(func.count()).select_from(self.model).where(*where)
+
+    async def _rowcount(self, stmt: Any, params: Mapping[str, Any] | None = None) -> int:
         with self._errors():
-            result = await self.session.execute(stmt)
+            result = await self.session.execute(stmt, params)
         return int(cast(CursorResult[Any], result).rowcount)
 
     async def _update_one(
@@ -483,6 +615,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
         except DuplicateError as error:
             _name_fields(error, self.model)
             raise
+
+
+def _update_params(
+    key: Any, values: Mapping[str, Any], expected_version: int | None
+) -> dict[str, Any]:
+    """Parameters of a statement from ``SQLAlchemyRepository._update_statement``."""
+    params = {_KEY: key, **{f"_set_{name}": value for name, value in values.items()}}
+    if expected_version is not None:
+        params[_VERSION] = expected_version
+    return params
 
 
 def _name_fields(error: DuplicateError, model: Any) -> None:

@@ -32,6 +32,7 @@ The generated routes go on an ``APIRouter`` that may already carry hand-written 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
@@ -65,6 +66,7 @@ class Operation(StrEnum):
 
 
 READ_OPERATIONS = frozenset({Operation.LIST, Operation.CURSOR, Operation.GET})
+_ID_PLACEHOLDER = "__foundation_id__"
 
 
 def _access_dependency(access: Access) -> list[DependsParam]:
@@ -200,6 +202,7 @@ class _Resource:
             else str(mapper.get_property_by_column(version_column).key)
         )
         self.operation_ids: dict[Operation, str] = {}
+        self._locations: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()
 
     @property
     def item_path(self) -> str:
@@ -211,6 +214,21 @@ class _Resource:
     def links(self) -> dict[str, Any]:
         ids = {op.value: oid for op, oid in self.operation_ids.items()}
         return links(ids, self.id_parameter, self.pk, versioned=self.version is not None)
+
+    def location(self, request: Request, identifier: Any) -> str:
+        """The path of the item ``identifier`` (its get route) in the app serving ``request``.
+
+        ``url_for`` searches every route; it runs once per app and mount point, for a
+        template the id is then put into.
+        """
+        templates = self._locations.setdefault(request.app, {})
+        root = request.scope.get("root_path", "")
+        template = templates.get(root)
+        if template is None:
+            name = self.operation_ids[Operation.GET]
+            url = request.url_for(name, **{self.id_parameter: _ID_PLACEHOLDER})
+            template = templates[root] = url.path
+        return template.replace(_ID_PLACEHOLDER, str(identifier))
 
     def item_response(self, status: int, description: str) -> dict[int | str, Any]:
         entry: dict[str, Any] = {"description": description, "links": self.links()}
@@ -332,11 +350,7 @@ def _add_create(
         item = await service.create(body)
         _set_etag(response, spec, item)
         if Operation.GET in spec.operation_ids:
-            identifier = getattr(item, spec.pk)
-            location = request.url_for(
-                spec.operation_ids[Operation.GET], **{spec.id_parameter: str(identifier)}
-            )
-            response.headers["Location"] = location.path
+            response.headers["Location"] = spec.location(request, getattr(item, spec.pk))
         return item
 
     router.add_api_route(

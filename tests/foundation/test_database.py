@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from foundation import (
@@ -15,6 +16,7 @@ from foundation import (
     create_engine,
     normalize_url,
 )
+from foundation.db import engine as engine_module
 from foundation.db import engine_options
 from tests.models import Widget
 
@@ -182,3 +184,65 @@ async def test_joining_without_a_savepoint_shares_the_outer_fate(database: Datab
                 joined.add(Widget(sku="joined", name="j"))
             raise RuntimeError("the outer unit fails after the inner one finished")
     assert await _count(database) == 0
+
+
+# -- pooled connections that died while idle ---------------------------------------------
+
+
+async def _backend_id(connection: AsyncConnection) -> int:
+    if connection.dialect.name == "postgresql":
+        return int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0)
+    return int(await connection.scalar(text("SELECT CONNECTION_ID()")) or 0)
+
+
+async def _kill(admin: AsyncEngine, backend_id: int) -> None:
+    async with admin.connect() as connection:
+        if admin.dialect.name == "postgresql":
+            # the timeout makes the call wait until the backend has exited
+            await connection.execute(text(f"SELECT pg_terminate_backend({backend_id}, 5000)"))
+        else:
+            await connection.execute(text(f"KILL CONNECTION {backend_id}"))
+
+
+@pytest.fixture
+def server_url(db_url: str) -> str:
+    if make_url(db_url).get_backend_name() == "sqlite":
+        pytest.skip("SQLite has no server connection to lose")
+    return db_url
+
+
+async def test_a_connection_that_died_while_idle_is_replaced_at_checkout(
+    server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)  # every checkout pings
+    engine = create_engine(_settings(server_url, pool_size=1, max_overflow=0))
+    admin = create_engine(_settings(server_url))
+    try:
+        async with engine.connect() as connection:
+            first = await _backend_id(connection)
+        await _kill(admin, first)
+        async with engine.connect() as connection:
+            assert await _backend_id(connection) != first
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+async def test_a_connection_lost_in_use_fails_once_then_the_pool_reconnects(
+    server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 3600.0)  # no ping: steady use
+    database = Database.from_settings(_settings(server_url, pool_size=2, max_overflow=0))
+    admin = create_engine(_settings(server_url))
+    try:
+        async with database.transaction() as session:
+            first = await _backend_id(await session.connection())
+        await _kill(admin, first)
+        with pytest.raises(DatabaseUnavailableError):
+            async with database.transaction() as session:
+                await session.execute(text("SELECT 1"))
+        async with database.transaction() as session:
+            assert await _backend_id(await session.connection()) != first
+    finally:
+        await database.dispose()
+        await admin.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pytest
@@ -201,6 +202,30 @@ async def test_soft_delete_hides_the_row_everywhere(gadgets: GadgetRepository) -
     assert await gadgets.exists({"sku": "d-1"}, include_deleted=True)
     with pytest.raises(NotFoundError):
         await gadgets.delete(gadget.id)  # already deleted
+
+
+async def test_soft_delete_updates_the_entity_already_loaded(gadgets: GadgetRepository) -> None:
+    gadget = await gadgets.create({"sku": "d-2", "name": "Held"})
+    with acting_as("bob"):
+        await gadgets.delete(gadget.id)
+    assert gadget.is_deleted
+    assert (gadget.version, gadget.updated_by) == (2, "bob")
+
+
+async def test_create_many_fills_defaults_per_row_and_keeps_given_values(
+    gadgets: GadgetRepository,
+) -> None:
+    stamp = datetime(2020, 1, 2, tzinfo=UTC)
+    with acting_as("carol"):
+        plain, dated = await gadgets.create_many(
+            [{"sku": "m-1", "name": "A"}, {"sku": "m-2", "name": "B", "created_at": stamp}]
+        )
+    assert plain.id != dated.id
+    assert plain.id.version == dated.id.version == 7
+    assert plain.updated_at == plain.created_at > stamp
+    assert dated.updated_at == dated.created_at == stamp  # a new row's updated_at follows
+    assert plain.created_by == dated.updated_by == "carol"
+    assert (plain.version, plain.quantity, plain.deleted_at) == (1, 0, None)
 
 
 async def test_restore_brings_a_soft_deleted_row_back(gadgets: GadgetRepository) -> None:

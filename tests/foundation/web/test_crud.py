@@ -415,3 +415,27 @@ async def test_unsupported_method_lists_every_method_of_the_path(
     assert collection.headers["Allow"] == "GET, POST"
     item = await http.options(f"{BASE}/01937a4e-0000-7000-8000-000000000000")
     assert item.headers["Allow"] == "DELETE, GET, PATCH"
+
+
+async def test_location_follows_the_prefix_of_each_app_serving_the_router(
+    database: Database,
+) -> None:
+    router = crud_router(
+        LabelService,
+        path="/labels",
+        name="label",
+        create_schema=LabelIn,
+        update_schema=LabelIn,
+        write_access=None,
+    )
+    apps = {"/one": FastAPI(), "/two/deeper": FastAPI()}
+    for prefix, app in apps.items():
+        app.include_router(router, prefix=prefix)
+        app.state.database = database
+    for _ in range(2):  # the second round reuses what the first one worked out
+        for prefix, app in apps.items():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                response = await http.post(f"{prefix}/labels", json={"text": "x"})
+            assert response.status_code == 201, response.text
+            assert response.headers["Location"] == f"{prefix}/labels/{response.json()['id']}"

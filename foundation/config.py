@@ -47,7 +47,9 @@ class DatabaseSettings(BaseModel):
     max_overflow: int = Field(10, ge=0, description="extra connections under load")
     pool_timeout: float = Field(30.0, gt=0, description="seconds to wait for a connection")
     pool_recycle: int = Field(1800, ge=-1, description="seconds before a connection is renewed")
-    pool_pre_ping: bool = Field(True, description="test connections before use")
+    pool_pre_ping: bool = Field(
+        True, description="test a connection idle for 5 s or more before use"
+    )
     echo: bool = Field(False, description="log every SQL statement")
     statement_timeout_ms: int = Field(30_000, ge=0, description="0 disables the timeout")
     migrations: str = Field("migrations", description="Alembic script directory")

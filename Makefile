@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # Databases for `make test`: SQLite and an embedded PostgreSQL 18 (no server needed).
 FOUNDATION_TEST_DB ?= sqlite,postgresql
 export FOUNDATION_TEST_DB
+# pytest-xdist workers for `make test` (one per CPU, at most 4; each has its own databases).
+TEST_WORKERS ?= auto
 # The reference service served by `make run`.
 RUN_ENV := PYTHONPATH=examples FOUNDATION_DATABASE__MIGRATIONS=examples/taskboard/migrations
 APP := taskboard.app:create_app
@@ -26,7 +28,7 @@ run: $(VENV)/.installed
 	$(RUN_ENV) $(BIN)/foundation serve --app $(APP)
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

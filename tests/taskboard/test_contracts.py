@@ -22,10 +22,9 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from schemathesis.core.transport import Response
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection
 from taskboard.schemas import (
     ProjectCreate,
     ProjectRead,
@@ -37,7 +36,9 @@ from taskboard.schemas import (
 from taskboard.services import ProjectRepository, ProjectService, TaskRepository, TaskService
 
 from contracts import ApiContract, RepositoryContract, ServiceContract
+from contracts._api_stateful import run_stateful
 from contracts._http import credentials, on_loop, send
+from contracts.profiles import Profile
 from foundation import Database
 from tests.taskboard.conftest import bearer
 
@@ -174,35 +175,10 @@ async def test_stateful_scenarios_conform(
     Each scenario runs in a SAVEPOINT rolled back at its end, so every scenario starts
     from the same (empty) data and replays behave the same.
     """
-    schema = load(app)
-    loop = asyncio.get_running_loop()
-    calls: list[str] = []
-    scenario: list[AsyncTransaction] = []
-
-    async def begin_savepoint() -> AsyncTransaction:
-        return await db_connection.begin_nested()
-
-    class Machine(schema.as_state_machine()):  # type: ignore[misc]
-        def setup(self) -> None:
-            scenario.append(on_loop(loop, begin_savepoint()))
-
-        def teardown(self) -> None:
-            on_loop(loop, scenario.pop().rollback())
-
-        def call(self, case: Any, **kwargs: Any) -> Response:
-            calls.append(f"{case.method} {case.path}")
-            return Response.from_httpx(on_loop(loop, send(http, case, AUTH)), verify=False)
-
-        def validate_response(self, response: Response, case: Any, **kwargs: Any) -> None:
-            # the recorder lets use_after_free and ensure_resource_availability see earlier steps
-            case.validate_response(
-                response,
-                headers=credentials(case, AUTH),
-                excluded_checks=[ignored_auth],
-                recorder=self.recorder,
-            )
-
-    run = settings(BUDGET, max_examples=20, stateful_step_count=8)
-    await asyncio.to_thread(Machine.run, settings=run)
+    budget = Profile(
+        "taskboard", max_examples=10, stateful_steps=8, stateful_examples=20, api_stateful_steps=8
+    )
+    calls = await run_stateful(load(app), http, AUTH, db_connection, budget)
     linked = {"GET /api/v1/projects/{project_id}", "DELETE /api/v1/projects/{project_id}"}
-    assert linked <= set(calls), "the create → get/delete links were never followed"
+    followed = {f"{method} {path}" for method, path, _ in calls}
+    assert linked <= followed, "the create → get/delete links were never followed"

@@ -15,6 +15,17 @@ from tests.contracts.conftest import ContractRunner
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "downstream"
 
+PAYLOAD_HOOKS = """\
+    def new_payload(self, n):
+        return {"isbn": f"978-{n:09d}", "title": f"Book {n}"}
+
+    def update_payload(self, n):
+        return {"title": f"Edition {n}"}
+
+    def invalid_payloads(self):
+        return [{"isbn": "x"}]"""
+"""The payload hooks both bookshelf API suites below share."""
+
 SUITE = """
 import uuid
 from typing import Annotated
@@ -40,14 +51,7 @@ class TestBookApi(ApiContract):
     business_rule_statuses = (422,)
     app_factory = pytest.fixture(lambda self: {factory})
 
-    def new_payload(self, n):
-        return {{"isbn": f"978-{{n:09d}}", "title": f"Book {{n}}"}}
-
-    def update_payload(self, n):
-        return {{"title": f"Edition {{n}}"}}
-
-    def invalid_payloads(self):
-        return [{{"isbn": "x"}}]
+{payload_hooks}
 """
 
 CRASH_ON_EMPTY_QUERY = """
@@ -75,7 +79,9 @@ def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_correct_api_passes_with_exact_counts(runner: ContractRunner) -> None:
-    outcome = runner.run(SUITE.format(routes="", factory="api.create_app"))
+    outcome = runner.run(
+        SUITE.format(routes="", factory="api.create_app", payload_hooks=PAYLOAD_HOOKS)
+    )
     # skipped: versioning, cursor_pagination, if_match, stateful (not declared)
     assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 4, set()), outcome.text
 
@@ -88,7 +94,11 @@ def test_correct_api_passes_with_exact_counts(runner: ContractRunner) -> None:
 def test_broken_api_fails_the_schemathesis_test(
     runner: ContractRunner, routes: str, finding: str
 ) -> None:
-    outcome = runner.run(SUITE.format(routes=routes, factory="broken_app"), "-k", "conforms")
+    outcome = runner.run(
+        SUITE.format(routes=routes, factory="broken_app", payload_hooks=PAYLOAD_HOOKS),
+        "-k",
+        "conforms",
+    )
     assert outcome.failed == {"test_every_operation_conforms_to_the_openapi_document"}
     assert finding in outcome.text
 
@@ -123,14 +133,7 @@ class TestCrudBookApi(ApiContract):
     business_rule_statuses = (422,)
     app_factory = pytest.fixture(lambda self: crud_app)
 
-    def new_payload(self, n):
-        return {{"isbn": f"978-{{n:09d}}", "title": f"Book {{n}}"}}
-
-    def update_payload(self, n):
-        return {{"title": f"Edition {{n}}"}}
-
-    def invalid_payloads(self):
-        return [{{"isbn": "x"}}]
+{payload_hooks}
 
     def stale_update(self, created):
         stale = {{"If-Match": f'"{{created["version"]}}"'}}
@@ -184,12 +187,12 @@ CRUD_BROKEN = {
 
 
 def test_crud_router_api_passes_every_test(runner: ContractRunner) -> None:
-    outcome = runner.run(CRUD_SUITE.format(service="    pass"))
+    outcome = runner.run(CRUD_SUITE.format(service="    pass", payload_hooks=PAYLOAD_HOOKS))
     assert (outcome.passed, outcome.skipped, outcome.failed) == (15, 0, set()), outcome.text
 
 
 @pytest.mark.parametrize("defect", list(CRUD_BROKEN))
 def test_broken_crud_api_fails_the_named_tests(runner: ContractRunner, defect: str) -> None:
     service, expected = CRUD_BROKEN[defect]
-    outcome = runner.run(CRUD_SUITE.format(service=service))
+    outcome = runner.run(CRUD_SUITE.format(service=service, payload_hooks=PAYLOAD_HOOKS))
     assert outcome.failed == expected, outcome.text

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from fixtures.database import _ensure_database  # the test kit's own: creates when missing
+
 ROOT = Path(__file__).resolve().parent.parent
 TOX = [sys.executable, "-m", "tox"]
 DEFAULT_URLS = {
@@ -69,32 +71,6 @@ def _lane_url(url: str, lane: int) -> str:
     return urlunsplit(parts._replace(path=f"/{database}_lane{lane}"))
 
 
-async def _create_database(url: str) -> None:
-    """Create the lane's database on its server (``versions.py`` connects before pytest)."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from foundation import create_engine
-
-    parsed = make_url(url)
-    postgres = parsed.get_backend_name() == "postgresql"
-    admin = create_engine(
-        parsed.set(database="postgres" if postgres else "").render_as_string(False)
-    )
-    name = parsed.database
-    try:
-        async with admin.connect() as connection:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            if not postgres:
-                await connection.execute(text(f"CREATE DATABASE IF NOT EXISTS `{name}`"))
-            elif not await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            ):
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-
-
 def _server_vars(env: str) -> set[str]:
     if env == "cov":
         return set(SERVER_OF.values())
@@ -110,7 +86,7 @@ def _environment(lane: int, envs: list[str]) -> dict[str, str]:
         env[name] = _lane_url(os.environ.get(name, default), lane)
         if any(name in _server_vars(e) for e in envs):
             try:
-                asyncio.run(_create_database(env[name]))
+                asyncio.run(_ensure_database(env[name]))
             except Exception as exc:  # the server is down: say which, then fail
                 raise SystemExit(f"tox_lanes: cannot create the {name} database: {exc}") from exc
     return env

@@ -36,7 +36,7 @@ from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import inspect as sa_inspect
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -46,7 +46,7 @@ from foundation.repository import SQLAlchemyRepository
 from foundation.schemas.pages import CursorPage, Page
 from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
 from foundation.web.crud_query import ListQuery, list_query, python_type_of
-from foundation.web.dependencies import DatabaseDep, SessionDep
+from foundation.web.dependencies import DatabaseDep
 from foundation.web.openapi import problem_responses
 
 Access = Sequence[str] | None
@@ -81,10 +81,15 @@ def _access_dependency(access: Access) -> list[DependsParam]:
 
 
 def _default_provider(service: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """Build ``service(database)`` inside the request's unit of work (``SessionDep``):
-    the service's own transactions nest in it, and it commits before the response."""
+    """Build ``service(database)``.
 
-    async def provide(database: DatabaseDep, session: SessionDep) -> Any:
+    Every route makes one service call, and each public ``BaseService`` call is its own unit
+    of work, committed before the call returns, so before the response is sent. Opening a
+    request-wide session here too (``SessionDep``) would cost a generator dependency and a
+    second context per request and change nothing.
+    """
+
+    async def provide(database: DatabaseDep) -> Any:
         return service(database)
 
     provide.__name__ = f"provide_{getattr(service, '__name__', 'service')}"
@@ -112,8 +117,9 @@ def crud_router(
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
     ``repository`` and ``read_schema`` default to the service's ``repository_type`` and
-    ``read_schema``; ``provider`` replaces the dependency that builds the service (it must
-    open the request's unit of work, e.g. through ``SessionDep``). ``name`` is the singular
+    ``read_schema``; ``provider`` replaces the dependency that builds the service (a
+    ``BaseService`` commits each call itself; a service that does not must get a session
+    that does, e.g. through ``SessionDep``). ``name`` is the singular
     resource name used in operation ids (``get_project``) and the path parameter
     (``project_id``).
     """
@@ -189,6 +195,7 @@ class _Resource:
         self.name = name
         self.plural = plural
         self.read = read
+        self.read_adapter: TypeAdapter[Any] = TypeAdapter(read)
         self.create = create
         self.update = update
         self.pk = str(mapper.get_property_by_column(pk_column).key)
@@ -236,28 +243,50 @@ class _Resource:
             entry["headers"] = ETAG_HEADER
         return {status: entry}
 
+    def respond(
+        self, item: Any, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
+        """``item`` as the read schema's JSON, with its ``ETag``.
 
-def _set_etag(response: Response, spec: _Resource, item: Any) -> None:
-    tag = spec.etag(item)
-    if tag is not None:
-        response.headers["ETag"] = tag
+        Serialized here, in one pass of pydantic's serializer: FastAPI would validate the
+        returned schema against ``response_model`` once more before serializing it.
+        """
+        if not isinstance(item, self.read):
+            item = self.read_adapter.validate_python(item, from_attributes=True)
+        tag = self.etag(item)
+        if tag is not None:
+            headers = {**(headers or {}), "ETag": tag}
+        return _json(self.read_adapter, item, status, headers)
+
+
+def _json(
+    adapter: TypeAdapter[Any], value: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        adapter.dump_json(value, by_alias=True),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 def _add_list(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=False))]
+    page_adapter: TypeAdapter[Any] = TypeAdapter(Page[spec.read])  # type: ignore[name-defined]
 
     async def list_items(query: query_dep, service: service_dep) -> Any:
         page = await service.list(
             query.filters, sort=query.sort, page=query.page, search=query.search
         )
-        return {
+        body = {
             "items": page.items,
             "total": page.total,
             "limit": page.limit,
             "offset": page.offset,
         }
+        return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
 
     router.add_api_route(
         path,
@@ -273,17 +302,19 @@ def _add_cursor(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=True))]
+    page_adapter: TypeAdapter[Any] = TypeAdapter(CursorPage[spec.read])  # type: ignore[name-defined]
 
     async def list_items_by_cursor(query: query_dep, service: service_dep) -> Any:
         page = await service.list(
             query.filters, sort=query.sort, page=query.page, search=query.search
         )
-        return {
+        body = {
             "items": page.items,
             "limit": page.limit,
             "next_cursor": page.next_cursor,
             "previous_cursor": page.previous_cursor,
         }
+        return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
 
     router.add_api_route(
         f"{path}/cursor",
@@ -316,10 +347,8 @@ def _add_get(
 ) -> None:
     id_type = _id_annotation(spec)
 
-    async def get_item(item_id: id_type, response: Response, service: service_dep) -> Any:  # type: ignore[valid-type]
-        item = await service.get(item_id)
-        _set_etag(response, spec, item)
-        return item
+    async def get_item(item_id: id_type, service: service_dep) -> Any:  # type: ignore[valid-type]
+        return spec.respond(await service.get(item_id))
 
     _rename_path_parameter(get_item, spec)
     router.add_api_route(
@@ -341,17 +370,12 @@ def _add_create(
 ) -> None:
     body_type: Any = spec.create
 
-    async def create_item(
-        body: body_type,
-        request: Request,
-        response: Response,
-        service: service_dep,
-    ) -> Any:
+    async def create_item(body: body_type, request: Request, service: service_dep) -> Any:
         item = await service.create(body)
-        _set_etag(response, spec, item)
+        headers = None
         if Operation.GET in spec.operation_ids:
-            response.headers["Location"] = spec.location(request, getattr(item, spec.pk))
-        return item
+            headers = {"Location": spec.location(request, getattr(item, spec.pk))}
+        return spec.respond(item, 201, headers)
 
     router.add_api_route(
         path,
@@ -385,7 +409,6 @@ def _add_update(
     async def update_item(
         item_id: id_type,  # type: ignore[valid-type]
         body: body_type,
-        response: Response,
         service: service_dep,
         if_match: if_match_type = None,
     ) -> Any:
@@ -400,8 +423,7 @@ def _add_update(
             raise PreconditionFailedError(
                 "The resource no longer matches If-Match.", details=exc.details
             ) from exc
-        _set_etag(response, spec, item)
-        return item
+        return spec.respond(item)
 
     _rename_path_parameter(update_item, spec)
     statuses = (404, 409, 412) if spec.version else (404, 409)
@@ -456,10 +478,8 @@ def _add_restore(
 ) -> None:
     id_type = _id_annotation(spec)
 
-    async def restore_item(item_id: id_type, response: Response, service: service_dep) -> Any:  # type: ignore[valid-type]
-        item = await service.restore(item_id)
-        _set_etag(response, spec, item)
-        return item
+    async def restore_item(item_id: id_type, service: service_dep) -> Any:  # type: ignore[valid-type]
+        return spec.respond(await service.restore(item_id))
 
     _rename_path_parameter(restore_item, spec)
     router.add_api_route(

@@ -356,19 +356,22 @@ async def test_hand_written_routes_share_the_router(http: httpx.AsyncClient) -> 
     assert response.json() == {"count": 1}
 
 
-async def test_the_service_joins_the_request_unit_of_work(database: Database) -> None:
-    """The default provider opens the request's session first; the service nests in it, so
-    the commit happens once, before the response (``SessionDep``)."""
-    seen: list[tuple[Any, Any]] = []
+async def test_each_route_is_one_unit_of_work_closed_before_the_response(
+    database: Database,
+) -> None:
+    """The service call is the route's unit of work: its hooks share its session, and it
+    has committed and closed when the route answers, so nothing is left for after."""
+    seen: list[tuple[str, Any]] = []
 
     class RecordingService(GadgetService):
-        def __init__(self, database: Database) -> None:
-            super().__init__(database)
-            self.request_session = database.current_session()
-
         async def before_create(self, session: Any, values: dict[str, Any]) -> dict[str, Any]:
-            seen.append((self.request_session, session))
+            seen.append(("hook", session is self.database.current_session()))
             return values
+
+        async def create(self, data: Any) -> Any:
+            item = await super().create(data)
+            seen.append(("returned", self.database.current_session()))
+            return item
 
     router = crud_router(
         RecordingService,
@@ -380,10 +383,8 @@ async def test_the_service_joins_the_request_unit_of_work(database: Database) ->
     )
     async with client(create_app(SETTINGS, routers=[router], database=database)) as http:
         assert (await http.post(BASE, json={"name": "x"})).status_code == 201
-    assert len(seen) == 1
-    request_session, service_session = seen[0]
-    assert request_session is not None
-    assert service_session is request_session
+        assert (await http.get(BASE)).json()["total"] == 1
+    assert seen == [("hook", True), ("returned", None)]
 
 
 async def test_a_custom_provider_builds_the_service(database: Database) -> None:

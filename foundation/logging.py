@@ -2,11 +2,23 @@
 
 Standard-library records (uvicorn, SQLAlchemy, Alembic) are routed into loguru, and every
 record carries the current request id and actor from :mod:`foundation.context`.
+
+A JSON line is one flat object per record::
+
+    {"time": "2026-11-28T09:00:00.123456+00:00", "level": "INFO", "message": "...",
+     "logger": "foundation.web.middleware.access_log", "function": "__call__", "line": 39,
+     "extra": {"request_id": "...", "actor": null, "event": "access", ...}}
+
+plus ``"exception"`` (the formatted traceback) when there is one. It is written by
+:class:`JsonSink`, not loguru's ``serialize=True``, whose object nests the same facts in
+twice the bytes (a preformatted text line, process and thread, elapsed time) and costs
+about twice as much per record, which matters on the access log's one line per request.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -16,11 +28,11 @@ from loguru import logger
 from foundation.context import actor_var, request_id_var
 
 if TYPE_CHECKING:
-    from loguru import Record
+    from loguru import Message, Record
 
     from foundation.config import Settings
 
-__all__ = ["configure_logging", "logger"]
+__all__ = ["JsonSink", "configure_logging", "logger"]
 
 _TEXT_FORMAT = (
     "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | "
@@ -33,6 +45,33 @@ _ROUTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "
 def _add_context(record: Record) -> None:
     record["extra"].setdefault("request_id", request_id_var.get())
     record["extra"].setdefault("actor", actor_var.get())
+
+
+class JsonSink:
+    """A loguru sink writing each record to ``stream`` as one JSON object per line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._flush = getattr(stream, "flush", None)
+
+    def __call__(self, message: Message) -> None:
+        """Write ``message``'s record (loguru calls this once per record)."""
+        record = message.record
+        line: dict[str, Any] = {
+            "time": record["time"].isoformat(),
+            "level": record["level"].name,
+            "message": record["message"],
+            "logger": record["name"],
+            "function": record["function"],
+            "line": record["line"],
+            "extra": record["extra"],
+        }
+        if record["exception"] is not None:
+            # the formatted message ends with the traceback loguru rendered (no variables)
+            line["exception"] = str(message)[len(record["message"]) :].strip()
+        self.stream.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
+        if self._flush is not None:
+            self._flush()
 
 
 class InterceptHandler(logging.Handler):
@@ -55,13 +94,16 @@ def configure_logging(settings: Settings, *, sink: TextIO | None = None) -> None
     """(Re)configure loguru and route the standard library into it; idempotent."""
     logger.remove()
     logger.configure(patcher=_add_context)
-    options: dict[str, Any] = {"level": settings.logging.level, "backtrace": False}
+    options: dict[str, Any] = {
+        "level": settings.logging.level,
+        "backtrace": False,
+        "diagnose": False,  # variable values could carry secrets
+    }
+    stream = sink or sys.stderr
     if settings.json_logs:
-        options["serialize"] = True
+        logger.add(JsonSink(stream), format="{message}", **options)
     else:
-        options["format"] = _TEXT_FORMAT
-        options["diagnose"] = False  # variable values could carry secrets
-    logger.add(sink or sys.stderr, **options)
+        logger.add(stream, format=_TEXT_FORMAT, **options)
     logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
     for name in _ROUTED_LOGGERS:
         std = logging.getLogger(name)

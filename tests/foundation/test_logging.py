@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
@@ -20,7 +21,7 @@ def stream() -> Iterator[io.StringIO]:
 
 
 def _records(sink: io.StringIO) -> list[dict[str, object]]:
-    return [json.loads(line)["record"] for line in sink.getvalue().splitlines() if line]
+    return [json.loads(line) for line in sink.getvalue().splitlines() if line]
 
 
 def test_production_writes_one_json_object_per_line_with_context(stream: io.StringIO) -> None:
@@ -45,7 +46,7 @@ def test_standard_library_records_are_routed_through_loguru(stream: io.StringIO)
         logging.getLogger("sqlalchemy.engine").warning("from sqlalchemy")
     messages = {r["message"]: r for r in _records(stream)}
     assert set(messages) == {"from uvicorn", "from sqlalchemy"}
-    assert messages["from uvicorn"]["level"]["name"] == "WARNING"  # type: ignore[index]
+    assert messages["from uvicorn"]["level"] == "WARNING"
     assert messages["from sqlalchemy"]["extra"]["request_id"] == "req-2"  # type: ignore[index]
 
 
@@ -71,3 +72,33 @@ def test_database_password_never_reaches_the_log(stream: io.StringIO) -> None:
     logger.info("repr {!r}", settings)
     assert "hunter2" not in stream.getvalue()
     assert "svc:***@db.example" in stream.getvalue()
+
+
+def test_a_json_line_is_one_flat_object_with_the_traceback_but_no_local_values(
+    stream: io.StringIO,
+) -> None:
+    configure_logging(Settings(logging={"json_logs": True}), sink=stream)
+    password = "hunter2-local"
+    try:
+        raise RuntimeError("boom" if password else "")
+    except RuntimeError:
+        logger.exception("failed with {n}", n=3)
+    (record,) = _records(stream)
+    assert set(record) == {
+        "time",
+        "level",
+        "message",
+        "logger",
+        "function",
+        "line",
+        "extra",
+        "exception",
+    }
+    assert record["level"] == "ERROR"
+    assert record["message"] == "failed with 3"
+    assert record["logger"] == __name__
+    assert record["extra"] == {"n": 3, "request_id": None, "actor": None}
+    assert datetime.fromisoformat(str(record["time"])).tzinfo is not None
+    assert str(record["exception"]).startswith("Traceback")
+    assert "RuntimeError: boom" in str(record["exception"])
+    assert password not in stream.getvalue()  # loguru's diagnose would print local values

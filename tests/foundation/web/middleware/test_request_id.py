@@ -81,7 +81,7 @@ async def test_id_is_on_error_responses_and_in_their_problem() -> None:
 async def test_every_log_record_of_the_request_carries_its_id(log_lines: io.StringIO) -> None:
     async with client(APP) as http:
         await http.get("/api/v1/echo", headers={"X-Request-ID": "logged-7"})
-    records = [json.loads(line)["record"] for line in log_lines.getvalue().splitlines()]
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     mine = [r for r in records if r["message"] == "inside the endpoint"]
     assert len(mine) == 1
     assert mine[0]["extra"]["request_id"] == "logged-7"

@@ -202,15 +202,47 @@ class SQLAlchemyRepository(Generic[ModelT]):
         include_deleted: bool = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
+        return await self._list(filters, sort, page, search, include_deleted, None)
+
+    async def list_values(
+        self,
+        fields: Sequence[str],
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: OffsetPagination | CursorPagination | None = None,
+        search: str | None = None,
+        include_deleted: bool = False,
+    ) -> Page[Any] | CursorPage[Any]:
+        """``list``, as rows of ``fields`` (read by attribute, ``row.name``) instead of
+        entities: the same page and cursors, without building ORM objects, for reads that
+        only pass the values on (``BaseService.list`` uses it when it can)."""
+        return await self._list(filters, sort, page, search, include_deleted, tuple(fields))
+
+    async def _list(
+        self,
+        filters: FilterLike,
+        sort: SortLike,
+        page: OffsetPagination | CursorPagination | None,
+        search: str | None,
+        include_deleted: bool,
+        fields: tuple[str, ...] | None,
+    ) -> Page[Any] | CursorPage[Any]:
         order = self._order(sort)
         where = await self._where(filters, search, include_deleted)
         page = page or OffsetPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
-        stmt = select(self.model).where(*where)
+        fetch: Any = self._fetch
+        if fields is None:
+            stmt: Select[Any] = select(self.model).where(*where)
+        else:
+            keys = dict.fromkeys([*fields, *(key.field for key in order.keys)])
+            stmt = select(*(self._column(name) for name in keys)).where(*where)
+            fetch = self._fetch_rows
         if isinstance(page, CursorPagination):
             mapped = self.traits.model.__mapper__.columns
             columns = [mapped[key.field] for key in order.keys]
-            return await cursor_page(stmt, order, page, self._fetch, self._codec, columns)
+            return await cursor_page(stmt, order, page, fetch, self._codec, columns)
 
         async def total(strategy: TotalStrategy) -> int:
             if strategy is TotalStrategy.ESTIMATED and self._dialect_name == "postgresql":
@@ -218,7 +250,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
                     return await estimate_rows(self.session, select(self._pk).where(*where))
             return await self._count(where)
 
-        return await offset_page(stmt, order, page, self._fetch, total)
+        return await offset_page(stmt, order, page, fetch, total)
 
     async def count(
         self,
@@ -568,6 +600,17 @@ class SQLAlchemyRepository(Generic[ModelT]):
         with self._errors():
             stmt = stmt.execution_options(populate_existing=True)
             return builtins.list(await self.session.scalars(stmt, parameters))
+
+    async def _fetch_rows(
+        self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
+    ) -> builtins.list[Any]:
+        with self._errors():
+            return builtins.list(await self.session.execute(stmt, parameters))
+
+    def _column(self, name: str) -> Any:
+        if name not in self.traits.model.__mapper__.column_attrs:
+            raise ConfigurationError(f"{self.model.__name__} has no column attribute {name!r}.")
+        return getattr(self.model, name)
 
     async def _count(self, where: Criteria) -> int:
         unfiltered = self._live()

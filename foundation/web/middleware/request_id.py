@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.context import request_context
@@ -33,7 +32,6 @@ class RequestIdMiddleware:
     def __init__(self, app: ASGIApp, header: str = REQUEST_ID_HEADER) -> None:
         self.app = app
         self.header = header.lower().encode("latin-1")
-        self.header_name = header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request inside a context that carries its id."""
@@ -50,7 +48,11 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[self.header_name] = request_id
+                raw = [
+                    pair for pair in message.get("headers", ()) if pair[0].lower() != self.header
+                ]
+                raw.append((self.header, request_id.encode("latin-1")))
+                message["headers"] = raw
             await send(message)
 
         with request_context(request_id):

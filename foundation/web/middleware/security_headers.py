@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -27,6 +26,11 @@ class SecurityHeadersMiddleware:
         if hsts_seconds > 0:
             headers["Strict-Transport-Security"] = f"max-age={hsts_seconds}; includeSubDomains"
         self.headers = headers
+        # raw (lower-case name, value) pairs, added to a response start as they are
+        self._raw = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request through, decorating the response start."""
@@ -36,10 +40,12 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    if name not in headers:
-                        headers[name] = value
+                # one pass over the raw headers: MutableHeaders would decode them all per
+                # lookup; ASGI header names are lower-case bytes
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw.extend(pair for pair in self._raw if pair[0] not in present)
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from foundation.errors import (
 )
 from foundation.repository import CursorPage, CursorPagination, OffsetPagination, Page
 from foundation.service import BaseService, IBaseService
+from foundation.service.base import _row_fields
 from tests.foundation.service.models import (
     Account,
     AccountCreate,
@@ -167,3 +169,53 @@ async def test_services_called_inside_an_outer_unit_of_work_roll_back_with_it(
         await outer()
     assert await accounts(database) == 0
     assert await entries(database) == 0
+
+
+class EntityReadService(AccountService):
+    """Reads through its own ``to_read``: lists must build entities for it."""
+
+    def to_read(self, entity: Any) -> AccountRead:
+        assert isinstance(entity, Account), type(entity)
+        return super().to_read(entity)
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", None])
+async def test_list_reads_rows_yet_answers_exactly_as_from_entities(
+    database: Database, sort: str | None
+) -> None:
+    """The row path (default ``to_read``) and the entity path give the same pages and the
+    same cursors, forwards and back."""
+    rows, entities = AccountService(database), EntityReadService(database)
+    async with database.transaction() as session:
+        repository = AccountRepository(session)
+        assert _row_fields(AccountService, repository) == tuple(AccountRead.model_fields)
+        assert _row_fields(EntityReadService, repository) is None
+    await rows.create_many([AccountCreate(name=f"n{i % 4}-{i}") for i in range(7)])
+    for limit in (1, 3, 10):
+        for offset in (0, 2, 6):
+            page = OffsetPagination(limit=limit, offset=offset)
+            assert await rows.list(sort=sort, page=page) == await entities.list(
+                sort=sort, page=page
+            )
+        walked: list[Any] = []
+        pages = [await rows.list(sort=sort, page=CursorPagination(limit=limit))]
+        expected = await entities.list(sort=sort, page=CursorPagination(limit=limit))
+        assert pages[0] == expected
+        while pages[-1].next_cursor:  # type: ignore[union-attr]
+            after = CursorPagination(limit=limit, after=pages[-1].next_cursor)  # type: ignore[union-attr]
+            pages.append(await rows.list(sort=sort, page=after))
+            assert pages[-1] == await entities.list(sort=sort, page=after)
+        for found in pages:
+            walked.extend(found.items)
+        assert len({a.id for a in walked}) == 7
+        back = CursorPagination(limit=limit, before=pages[-1].previous_cursor)  # type: ignore[union-attr]
+        if back.before is not None:
+            assert await rows.list(sort=sort, page=back) == await entities.list(
+                sort=sort, page=back
+            )
+
+
+async def test_list_values_refuses_a_field_that_is_no_column(database: Database) -> None:
+    async with database.transaction() as session:
+        with pytest.raises(ConfigurationError, match="no column attribute 'balance_x'"):
+            await AccountRepository(session).list_values(["id", "balance_x"])

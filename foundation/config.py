@@ -91,7 +91,9 @@ class LoggingSettings(BaseModel):
     level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="lowest level written"
     )
-    json_logs: bool | None = Field(None, description="default: on in production only")
+    json_logs: bool | None = Field(
+        None, description="one flat JSON object per line; default: on in production only"
+    )
     access_log: bool = Field(True, description="one record per request")
 
 

@@ -143,6 +143,26 @@ class SQLAlchemyRepository(Generic[ModelT]):
             result = await self.session.scalars(stmt, {_KEY: self._id(id)})
             return result.first()
 
+    async def get_values(
+        self, id: Any, fields: Sequence[str], *, include_deleted: bool = False
+    ) -> Any:
+        """``get``, as one row of ``fields`` (``row.name``) instead of an entity: no ORM
+        object is built (``BaseService.get`` uses it when it can)."""
+        names = tuple(fields)
+
+        def build() -> Select[Any]:
+            stmt = select(*(self._column(name) for name in names))
+            stmt = stmt.where(self._pk == bindparam(_KEY))
+            return stmt if include_deleted else stmt.where(*self._live())
+
+        stmt = self._prepare(("values_by_key", names, include_deleted), build)
+        key = self._id(id)
+        with self._errors():
+            row = (await self.session.execute(stmt, {_KEY: key})).first()
+        if row is None:
+            raise self._not_found(id)
+        return row
+
     async def get_many(
         self, ids: Sequence[Any], *, include_deleted: bool = False
     ) -> builtins.list[ModelT]:

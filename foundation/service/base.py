@@ -141,7 +141,11 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
     async def get(self, id: Any) -> ReadT:
         """The entity with ``id``; ``NotFoundError`` when absent."""
         async with self.observed("get"), self.unit_of_work() as session:
-            return self.to_read(await self.repository(session).get(id))
+            repository = self.repository(session)
+            fields = _row_fields(type(self), repository)
+            if fields is None:
+                return self.to_read(await repository.get(id))
+            return self.to_read(await repository.get_values(id, fields))
 
     async def list(
         self,
@@ -232,12 +236,13 @@ _ROW_FIELDS: dict[tuple[type[Any], type[Any]], tuple[str, ...] | None] = {}
 def _row_fields(
     service: type[BaseService[Any, Any, Any, Any]], repository: Any
 ) -> tuple[str, ...] | None:
-    """The read schema's fields when ``list`` may read rows instead of entities, else None.
+    """The read schema's fields when ``get`` and ``list`` may read rows instead of
+    entities, else None.
 
     Only when nothing could tell the difference: ``to_read`` is the default, the schema has
     no model validator that could look at the entity and no aliases, every field is a
     column of the model, and the repository is a ``SQLAlchemyRepository`` that keeps its
-    ``list``.
+    ``get`` and ``list``.
     """
     key = (service, type(repository))
     if key not in _ROW_FIELDS:
@@ -248,6 +253,7 @@ def _row_fields(
             service.to_read is not BaseService.to_read
             or not isinstance(repository, SQLAlchemyRepository)
             or type(repository).list is not SQLAlchemyRepository.list
+            or type(repository).get is not SQLAlchemyRepository.get
             or columns is None
             or schema.__pydantic_decorators__.model_validators
             or any(

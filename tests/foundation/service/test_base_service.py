@@ -219,3 +219,20 @@ async def test_list_values_refuses_a_field_that_is_no_column(database: Database)
     async with database.transaction() as session:
         with pytest.raises(ConfigurationError, match="no column attribute 'balance_x'"):
             await AccountRepository(session).list_values(["id", "balance_x"])
+
+
+async def test_get_reads_a_row_yet_answers_exactly_as_from_the_entity(database: Database) -> None:
+    rows, entities = AccountService(database), EntityReadService(database)
+    kept, gone = await rows.create_many([AccountCreate(name="kept"), AccountCreate(name="gone")])
+    await rows.delete(gone.id)
+    assert await rows.get(kept.id) == await entities.get(kept.id) == kept
+    for missing in (gone.id, uuid.uuid4()):
+        problems = []
+        for service in (rows, entities):
+            with pytest.raises(NotFoundError) as caught:
+                await service.get(missing)
+            problems.append((str(caught.value), caught.value.details))
+        assert problems[0] == problems[1]
+    async with database.transaction() as session:
+        row = await AccountRepository(session).get_values(gone.id, ["name"], include_deleted=True)
+    assert row.name == "gone"

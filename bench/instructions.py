@@ -1,0 +1,125 @@
+"""Instructions per request under callgrind: ``python -m bench.instructions``.
+
+Wall-clock and CPU-time numbers on a shared 2-CPU machine wander by 30% from one run to the
+next; instruction counts do not. Each (variant, operation) runs in its own process under
+``valgrind --tool=callgrind`` (Debian's ``valgrind``): the app is set up and warmed up with
+collection off, then ``--requests`` in-process ASGI requests run inside ``_operator.call``,
+the one function whose calls callgrind counts (``--toggle-collect``). The result is the
+interpreter's instructions per request in this thread, database waits excluded, the same
+on every run to within a fraction of a percent. PostgreSQL only: aiosqlite works in a
+thread of its own, which this count would leave out.
+
+``python -m bench.instructions --ops get,create --variants foundation,core``
+"""
+
+from __future__ import annotations
+
+import _operator
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.__main__ import DEFAULT_POSTGRES, ensure_postgres_database
+from bench.data import new_rows
+from bench.overhead import Overhead, call, running
+from bench.throughput import OPERATIONS
+from bench.variants import ALL, Variant
+
+WARMUP = 40
+# its own database: ``make bench`` may be using the default one at the same time
+DEFAULT_URL = DEFAULT_POSTGRES.rsplit("/", 1)[0] + "/bench_instructions"
+
+
+def measure_in_this_process(variant: Variant, op: str, url: str, requests: int) -> None:
+    """Set up ``variant``, then run ``requests`` of ``op`` inside ``_operator.call``."""
+    loop = asyncio.new_event_loop()
+    bench = Overhead(url, [variant], rows=500)
+    loop.run_until_complete(bench.store.recreate())
+    loop.run_until_complete(bench.store.reset(bench.seed))
+    with open(os.devnull, "w") as sink:
+        context = running(variant, url, sink)
+        app = loop.run_until_complete(context.__aenter__())
+        cursors = loop.run_until_complete(bench.cursors(app, variant))
+        if op == "delete":
+            rows = new_rows(WARMUP + requests, prefix="doomed")
+            loop.run_until_complete(bench.store.insert(rows))
+            batch = [("DELETE", variant.item.format(id=row["id"]), b"") for row in rows]
+        else:
+            some = bench.requests(variant, op, cursors)
+            batch = (some * (1 + (WARMUP + requests) // len(some)))[: WARMUP + requests]
+
+        async def run(part: list[tuple[str, str, bytes]]) -> None:
+            for method, target, body in part:
+                status, answer = await call(app, method, target, body)
+                if status >= 300:
+                    raise RuntimeError(f"{method} {target} answered {status}: {answer[:300]!r}")
+
+        loop.run_until_complete(run(batch[:WARMUP]))
+        _operator.call(loop.run_until_complete, run(batch[WARMUP:]))  # counted
+        loop.run_until_complete(context.__aexit__(None, None, None))
+    loop.run_until_complete(bench.store.dispose())
+
+
+def count(variant: Variant, op: str, url: str, requests: int) -> float:
+    """Instructions per request of ``op`` on ``variant``, from a callgrind child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=_operator_call",
+            f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}",
+            sys.executable,
+            "-m",
+            "bench.instructions",
+            "--child",
+            f"{variant.key}:{op}",
+            "--requests",
+            str(requests),
+            "--postgres-url",
+            url,
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"callgrind run failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return int(found.group(1)) / requests
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a table of instructions per request, foundation against the baselines."""
+    parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
+    parser.add_argument("--ops", default=",".join(OPERATIONS))
+    parser.add_argument("--variants", default="foundation,core,asyncpg")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--postgres-url", default=DEFAULT_URL)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    variants = {v.key: v for v in ALL}
+    url = args.postgres_url
+    if args.child:
+        key, _, op = args.child.partition(":")
+        measure_in_this_process(variants[key], op, url, args.requests)
+        return 0
+    asyncio.run(ensure_postgres_database(args.postgres_url))
+    chosen = [variants[key] for key in args.variants.split(",")]
+    results: dict[str, dict[str, Any]] = {}
+    print("| operation | " + " | ".join(f"{v.key} instr" for v in chosen) + " | foundation/core |")
+    print("|---|" + "---:|" * (len(chosen) + 1))
+    for op in args.ops.split(","):
+        results[op] = {v.key: count(v, op, url, args.requests) for v in chosen}
+        ratio = results[op].get("foundation", 0) / results[op].get("core", 1)
+        cells = " | ".join(f"{results[op][v.key] / 1e6:.2f}M" for v in chosen)
+        print(f"| {op} | {cells} | {ratio:.2f}x |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

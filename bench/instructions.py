@@ -115,9 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---:|" * (len(chosen) + 1))
     for op in args.ops.split(","):
         results[op] = {v.key: count(v, op, url, args.requests) for v in chosen}
-        ratio = results[op].get("foundation", 0) / results[op].get("core", 1)
-        cells = " | ".join(f"{results[op][v.key] / 1e6:.2f}M" for v in chosen)
-        print(f"| {op} | {cells} | {ratio:.2f}x |", flush=True)
+        found = results[op]
+        ratio = (
+            f"{found['foundation'] / found['core']:.2f}x"
+            if "foundation" in found and "core" in found
+            else "—"
+        )
+        cells = " | ".join(f"{found[v.key] / 1e6:.2f}M" for v in chosen)
+        print(f"| {op} | {cells} | {ratio} |", flush=True)
     return 0
 
 

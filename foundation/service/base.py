@@ -242,7 +242,7 @@ def _row_fields(
     Only when nothing could tell the difference: ``to_read`` is the default, the schema has
     no model validator that could look at the entity and no aliases, every field is a
     column of the model, and the repository is a ``SQLAlchemyRepository`` that keeps its
-    ``get`` and ``list``.
+    ``get``, ``get_or_none`` and ``list``.
     """
     key = (service, type(repository))
     if key not in _ROW_FIELDS:
@@ -254,6 +254,7 @@ def _row_fields(
             or not isinstance(repository, SQLAlchemyRepository)
             or type(repository).list is not SQLAlchemyRepository.list
             or type(repository).get is not SQLAlchemyRepository.get
+            or type(repository).get_or_none is not SQLAlchemyRepository.get_or_none
             or columns is None
             or schema.__pydantic_decorators__.model_validators
             or any(

@@ -236,3 +236,20 @@ async def test_get_reads_a_row_yet_answers_exactly_as_from_the_entity(database: 
     async with database.transaction() as session:
         row = await AccountRepository(session).get_values(gone.id, ["name"], include_deleted=True)
     assert row.name == "gone"
+
+
+async def test_a_repository_with_its_own_reads_keeps_them(database: Database) -> None:
+    """Rows would bypass an overridden ``list``/``get``/``get_or_none``: no row path then."""
+
+    class OwnList(AccountRepository):
+        async def list(self, *args: Any, **kwargs: Any) -> Any:
+            return await super().list(*args, **kwargs)
+
+    class OwnGetOrNone(AccountRepository):
+        async def get_or_none(self, *args: Any, **kwargs: Any) -> Any:
+            return await super().get_or_none(*args, **kwargs)
+
+    async with database.transaction() as session:
+        assert _row_fields(AccountService, AccountRepository(session)) is not None
+        assert _row_fields(AccountService, OwnList(session)) is None
+        assert _row_fields(AccountService, OwnGetOrNone(session)) is None

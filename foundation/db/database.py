@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import MetaData, text
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
-from foundation.db.engine import create_engine
+from foundation.db.engine import READ_ONLY_OPTION, create_engine
 from foundation.errors import DatabaseUnavailableError, translate_db_errors
 
 
@@ -25,11 +26,17 @@ class Database:
     any exception, and nests through SAVEPOINTs when entered again inside itself. Built with
     ``bind=connection`` it joins an outer transaction on that connection (test isolation):
     commits become SAVEPOINT releases and nothing outlives the outer rollback.
+
+    ``reading()`` is the light alternative for reads outside any unit of work: a bare
+    connection, no ORM session, nothing to commit.
     """
 
     def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
         self.engine = engine
         self._owns_engine = bind is None
+        self._bind = bind
+        # reads share the pool; on SQLite they skip the explicit BEGIN (see engine.py)
+        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
         options: dict[str, Any] = {"expire_on_commit": False}
         if bind is not None:
             options["join_transaction_mode"] = "create_savepoint"
@@ -92,6 +99,21 @@ class Database:
             finally:
                 self._current.reset(token)
 
+    def reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for reads: Core statements only, nothing is committed.
+
+        Cheaper than ``transaction()`` by the whole ORM session: the connection comes from
+        the pool and goes back with a rollback. On PostgreSQL and MariaDB the statements
+        share one transaction, as in ``transaction()``; on SQLite each one reads on its own
+        (the driver's default), without the explicit ``BEGIN`` that SAVEPOINTs need. Bound
+        to an outer connection (test isolation), it reads on that connection, seeing what
+        the test wrote. Inside a ``transaction()`` read through its session instead: it may
+        hold writes not yet flushed.
+        """
+        if self._bind is not None:
+            return _Borrowed(self._bind)
+        return _Reading(self._reader)
+
     async def ping(self, timeout: float = 2.0) -> float:
         """Run ``SELECT 1``; return the latency in seconds or raise ``DatabaseUnavailableError``."""
         start = time.perf_counter()
@@ -130,3 +152,51 @@ class Database:
         """Close pooled connections (only when this object created the engine)."""
         if self._owns_engine:
             await self.engine.dispose()
+
+
+class _Reading(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.reading()``: a pooled connection, errors translated, rolled back at exit.
+
+    A plain class: a generator context manager costs more on every read.
+    """
+
+    __slots__ = ("_connection", "_engine")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        with translate_db_errors():
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._connection is not None:
+            with translate_db_errors():
+                await self._connection.close()
+
+
+class _Borrowed(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.reading()`` on a connection owned by someone else: left open."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None

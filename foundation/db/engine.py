@@ -2,7 +2,8 @@
 
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
-handling otherwise commits behind SQLAlchemy's back).
+handling otherwise commits behind SQLAlchemy's back); connections carrying
+``READ_ONLY_OPTION`` (``Database.reading()``) skip it.
 
 ``pool_pre_ping`` tests a pooled connection before use only when it has sat idle for
 ``IDLE_PING_SECONDS`` (SQLAlchemy's own pre-ping costs a round trip on every checkout).
@@ -27,6 +28,8 @@ from foundation.config import DatabaseSettings
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 CONNECT_TIMEOUT_SECONDS = 5
 IDLE_PING_SECONDS = 5.0
+# execution option of ``Database.reading()``'s connections: on SQLite, no explicit BEGIN
+READ_ONLY_OPTION = "foundation_read_only"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -96,7 +99,10 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # reads outside a unit of work need no SAVEPOINT, so no transaction of their own:
+        # each statement then reads on its own, as with the driver's default handling
+        if not connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
 
 
 def _install_idle_ping(engine: AsyncEngine) -> None:

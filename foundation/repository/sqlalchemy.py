@@ -45,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import CursorResult, Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from foundation.errors import (
@@ -88,6 +88,10 @@ MAX_PREPARED = 256  # per repository class: update statements vary with the fiel
 class SQLAlchemyRepository(Generic[ModelT]):
     """Async data access for ``model`` within one ``AsyncSession``.
 
+    Built on an ``AsyncConnection`` instead (``Database.reading()``), it answers the reads
+    that return no entities: ``get_values``, ``list_values``, ``count`` and ``exists``;
+    the others need the session and raise ``ConfigurationError``.
+
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
     page sizes: a larger ``limit`` is a ``ValidationError``, not silently clamped.
@@ -116,12 +120,24 @@ class SQLAlchemyRepository(Generic[ModelT]):
         check_sortable(model, cls.sortable)
         resolve_sort(model, cls.default_sort, None, cls.sortable, cls.traits.pk)
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession | AsyncConnection) -> None:
         if not hasattr(type(self), "traits"):
             raise ConfigurationError(f"{type(self).__name__} does not declare a model.")
-        self.session = session
+        # Core statements (value reads, counts) run on either; entities need the session
+        self._executor = session
+        self._session = session if isinstance(session, AsyncSession) else None
         self._dialect: Dialect | None = None
         self._codec = CursorCodec(self.traits.model.__tablename__, self.cursor_secret)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The session this repository works in."""
+        if self._session is None:
+            raise ConfigurationError(
+                f"{type(self).__name__} was built on a connection: it answers get_values, "
+                "list_values, count and exists; build it on an AsyncSession for the rest."
+            )
+        return self._session
 
     # -- reads ---------------------------------------------------------------------
 
@@ -158,7 +174,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         stmt = self._prepare(("values_by_key", names, include_deleted), build)
         key = self._id(id)
         with self._errors():
-            row = (await self.session.execute(stmt, {_KEY: key})).first()
+            row = (await self._executor.execute(stmt, {_KEY: key})).first()
         if row is None:
             raise self._not_found(id)
         return row
@@ -267,7 +283,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         async def total(strategy: TotalStrategy) -> int:
             if strategy is TotalStrategy.ESTIMATED and self._dialect_name == "postgresql":
                 with self._errors():  # the planner's guess: no scan of the whole match
-                    return await estimate_rows(self.session, select(self._pk).where(*where))
+                    return await estimate_rows(self._executor, select(self._pk).where(*where))
             return await self._count(where)
 
         return await offset_page(stmt, order, page, fetch, total)
@@ -286,7 +302,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """Whether any entity matches."""
         where = await self._where(filters, None, include_deleted)
         with self._errors():
-            found = await self.session.scalar(select(self._pk).where(*where).limit(1))
+            found = await self._executor.scalar(select(self._pk).where(*where).limit(1))
         return found is not None
 
     # -- writes --------------------------------------------------------------------
@@ -602,7 +618,10 @@ class SQLAlchemyRepository(Generic[ModelT]):
     @property
     def _dialect_name(self) -> str:
         # the name needs no connection (unlike the server-dependent dialect flags)
-        return self.session.get_bind(self.model).dialect.name
+        executor = self._executor
+        if isinstance(executor, AsyncConnection):
+            return executor.dialect.name
+        return executor.get_bind(self.model).dialect.name
 
     async def _get_dialect(self) -> Dialect:
         if self._dialect is None:
@@ -625,7 +644,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> builtins.list[Any]:
         with self._errors():
-            return builtins.list(await self.session.execute(stmt, parameters))
+            return builtins.list(await self._executor.execute(stmt, parameters))
 
     def _column(self, name: str) -> Any:
         if name not in self.traits.model.__mapper__.column_attrs:
@@ -639,7 +658,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         else:
             stmt = self._count_statement(where)
         with self._errors():
-            return int(await self.session.scalar(stmt) or 0)
+            return int(await self._executor.scalar(stmt) or 0)
 
     def _count_statement(self, where: Criteria) -> Select[Any]:
         return select(func.count()).select_from(self.model).where(*where)

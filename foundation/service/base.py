@@ -124,6 +124,29 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
             ms=seconds * 1000,
         )
 
+    def _bare_read_fields(self) -> tuple[str, ...] | None:
+        """The read schema's fields when a read may skip the unit of work and its ORM
+        session (``Database.reading()``), else None.
+
+        Only outside any unit of work (inside one, reads join it and see its unflushed
+        writes), with the stock ``unit_of_work`` and ``repository`` (an override may set
+        up the session, e.g. a tenant), and when rows can stand in for entities
+        (``_row_fields``); a repository that overrides ``count`` keeps the session too.
+        """
+        cls = type(self)
+        plan = _BARE_READS.get(cls)
+        if plan is None:
+            fields = _row_fields(cls, cls.repository_type)
+            stock = (
+                cls.unit_of_work is BaseService.unit_of_work
+                and cls.repository is BaseService.repository
+                and cls.repository_type.count is SQLAlchemyRepository.count
+            )
+            plan = _BARE_READS[cls] = (fields if stock else None,)
+        if plan[0] is None or self.database.current_session() is not None:
+            return None
+        return plan[0]
+
     def observed(self, operation: str) -> AbstractAsyncContextManager[None]:
         """Time the block and report it to ``on_operation``."""
         return _Observed(self, operation)
@@ -140,12 +163,18 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     async def get(self, id: Any) -> ReadT:
         """The entity with ``id``; ``NotFoundError`` when absent."""
-        async with self.observed("get"), self.unit_of_work() as session:
-            repository = self.repository(session)
-            fields = _row_fields(type(self), repository)
-            if fields is None:
-                return self.to_read(await repository.get(id))
-            return self.to_read(await repository.get_values(id, fields))
+        async with self.observed("get"):
+            fields = self._bare_read_fields()
+            if fields is not None:
+                async with self.database.reading() as connection:
+                    row = await self.repository_type(connection).get_values(id, fields)
+                return self.to_read(row)
+            async with self.unit_of_work() as session:
+                repository = self.repository(session)
+                fields = _row_fields(type(self), type(repository))
+                if fields is None:
+                    return self.to_read(await repository.get(id))
+                return self.to_read(await repository.get_values(id, fields))
 
     async def list(
         self,
@@ -156,15 +185,23 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
         search: str | None = None,
     ) -> Page[ReadT] | CursorPage[ReadT]:
         """One page of entities, as read schemas."""
-        async with self.observed("list"), self.unit_of_work() as session:
-            repository = self.repository(session)
-            fields = _row_fields(type(self), repository)
-            if fields is None:
-                result = await repository.list(filters, sort=sort, page=page, search=search)
-            else:  # the same page as rows: no ORM objects only to be read into schemas
-                result = await repository.list_values(
-                    fields, filters, sort=sort, page=page, search=search
-                )
+        async with self.observed("list"):
+            fields = self._bare_read_fields()
+            if fields is not None:
+                async with self.database.reading() as connection:
+                    result = await self.repository_type(connection).list_values(
+                        fields, filters, sort=sort, page=page, search=search
+                    )
+            else:
+                async with self.unit_of_work() as session:
+                    repository = self.repository(session)
+                    fields = _row_fields(type(self), type(repository))
+                    if fields is None:
+                        result = await repository.list(filters, sort=sort, page=page, search=search)
+                    else:  # the same page as rows: no ORM objects only to be read into schemas
+                        result = await repository.list_values(
+                            fields, filters, sort=sort, page=page, search=search
+                        )
             items = [self.to_read(entity) for entity in result.items]
         if isinstance(result, CursorPage):
             return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
@@ -172,8 +209,12 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:
         """How many entities match."""
-        async with self.observed("count"), self.unit_of_work() as session:
-            return await self.repository(session).count(filters, search=search)
+        async with self.observed("count"):
+            if self._bare_read_fields() is not None:
+                async with self.database.reading() as connection:
+                    return await self.repository_type(connection).count(filters, search=search)
+            async with self.unit_of_work() as session:
+                return await self.repository(session).count(filters, search=search)
 
     async def update(self, id: Any, data: UpdateT, *, expected_version: int | None = None) -> ReadT:
         """Apply the fields explicitly set in ``data``."""
@@ -231,10 +272,11 @@ class _Observed(AbstractAsyncContextManager[None]):
 
 
 _ROW_FIELDS: dict[tuple[type[Any], type[Any]], tuple[str, ...] | None] = {}
+_BARE_READS: dict[type[Any], tuple[tuple[str, ...] | None]] = {}
 
 
 def _row_fields(
-    service: type[BaseService[Any, Any, Any, Any]], repository: Any
+    service: type[BaseService[Any, Any, Any, Any]], repository: type[Any]
 ) -> tuple[str, ...] | None:
     """The read schema's fields when ``get`` and ``list`` may read rows instead of
     entities, else None.
@@ -244,17 +286,17 @@ def _row_fields(
     column of the model, and the repository is a ``SQLAlchemyRepository`` that keeps its
     ``get``, ``get_or_none`` and ``list``.
     """
-    key = (service, type(repository))
+    key = (service, repository)
     if key not in _ROW_FIELDS:
         schema = service.read_schema
         fields: tuple[str, ...] | None = tuple(schema.model_fields)
         columns = getattr(getattr(repository, "model", None), "__mapper__", None)
         if (
             service.to_read is not BaseService.to_read
-            or not isinstance(repository, SQLAlchemyRepository)
-            or type(repository).list is not SQLAlchemyRepository.list
-            or type(repository).get is not SQLAlchemyRepository.get
-            or type(repository).get_or_none is not SQLAlchemyRepository.get_or_none
+            or not issubclass(repository, SQLAlchemyRepository)
+            or repository.list is not SQLAlchemyRepository.list
+            or repository.get is not SQLAlchemyRepository.get
+            or repository.get_or_none is not SQLAlchemyRepository.get_or_none
             or columns is None
             or schema.__pydantic_decorators__.model_validators
             or any(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -246,3 +246,42 @@ async def test_a_connection_lost_in_use_fails_once_then_the_pool_reconnects(
     finally:
         await database.dispose()
         await admin.dispose()
+
+
+async def test_reading_borrows_a_pooled_connection_without_a_transaction_of_its_own(
+    empty_db_engine: AsyncEngine,
+) -> None:
+    """``reading()`` runs only the caller's statements (on SQLite not even ``BEGIN``), and
+    the connection goes back to the pool."""
+    database = Database(empty_db_engine)
+    await database.create_all(Widget.metadata)
+    async with database.transaction() as session:
+        session.add(Widget(sku="r", name="r"))
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(empty_db_engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with database.reading() as connection:
+            assert await connection.scalar(select(func.count()).select_from(Widget)) == 1
+        reads = list(statements)
+        statements.clear()
+        async with database.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(Widget)) == 1
+    finally:
+        event.remove(empty_db_engine.sync_engine, "before_cursor_execute", record)
+    assert len(reads) == 1
+    assert "count" in reads[0].lower()
+    if database.dialect == "sqlite":  # the unit of work's explicit BEGIN, seen by the same hook
+        assert statements[0] == "BEGIN"
+    assert database.pool_status().get("checked_out", 0) == 0
+
+
+async def test_reading_on_a_bound_database_sees_the_outer_transaction(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(Widget(sku="b", name="b"))
+    async with database.reading() as connection:
+        assert await connection.scalar(select(func.count()).select_from(Widget)) == 1
+    assert await _count(database) == 1  # and leaves the connection usable

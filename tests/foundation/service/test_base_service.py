@@ -188,8 +188,8 @@ async def test_list_reads_rows_yet_answers_exactly_as_from_entities(
     rows, entities = AccountService(database), EntityReadService(database)
     async with database.transaction() as session:
         repository = AccountRepository(session)
-        assert _row_fields(AccountService, repository) == tuple(AccountRead.model_fields)
-        assert _row_fields(EntityReadService, repository) is None
+        assert _row_fields(AccountService, type(repository)) == tuple(AccountRead.model_fields)
+        assert _row_fields(EntityReadService, type(repository)) is None
     await rows.create_many([AccountCreate(name=f"n{i % 4}-{i}") for i in range(7)])
     for limit in (1, 3, 10):
         for offset in (0, 2, 6):
@@ -249,7 +249,63 @@ async def test_a_repository_with_its_own_reads_keeps_them(database: Database) ->
         async def get_or_none(self, *args: Any, **kwargs: Any) -> Any:
             return await super().get_or_none(*args, **kwargs)
 
+    assert _row_fields(AccountService, AccountRepository) is not None
+    assert _row_fields(AccountService, OwnList) is None
+    assert _row_fields(AccountService, OwnGetOrNone) is None
+
+
+async def test_reads_outside_a_unit_of_work_open_none(
+    service: AccountService, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get, list and count read on a bare connection: no ORM session, nothing to commit."""
+    created = await service.create(AccountCreate(name="bare", balance=3))
+
+    def no_unit_of_work(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a read opened a unit of work")
+
+    monkeypatch.setattr(database, "transaction", no_unit_of_work)
+    assert await service.get(created.id) == created
+    assert (await service.list()).items == [created]
+    assert await service.count() == 1
+    with pytest.raises(NotFoundError):
+        await service.get(uuid.uuid4())
+    monkeypatch.undo()  # the check above can fail: a write does open one
+    monkeypatch.setattr(database, "transaction", no_unit_of_work)
+    with pytest.raises(AssertionError, match="opened a unit of work"):
+        await service.delete(created.id)
+
+
+async def test_reads_inside_a_unit_of_work_join_it_and_see_its_unflushed_writes(
+    service: AccountService, database: Database
+) -> None:
     async with database.transaction() as session:
-        assert _row_fields(AccountService, AccountRepository(session)) is not None
-        assert _row_fields(AccountService, OwnList(session)) is None
-        assert _row_fields(AccountService, OwnGetOrNone(session)) is None
+        account = Account(id=uuid.uuid4(), name="pending", balance=0)
+        session.add(account)  # not flushed: only the session's autoflush can show it
+        assert (await service.get(account.id)).name == "pending"
+        assert await service.count() == 1
+        assert [a.name for a in (await service.list()).items] == ["pending"]
+
+
+async def test_a_service_with_its_own_unit_of_work_or_repository_reads_through_them(
+    database: Database,
+) -> None:
+    """An override may prepare the session (a tenant, a role): reads must not skip it."""
+    calls: list[str] = []
+
+    class OwnUnit(AccountService):
+        def unit_of_work(self) -> Any:
+            calls.append("unit_of_work")
+            return super().unit_of_work()
+
+    class OwnRepository(AccountService):
+        def repository(self, session: Any) -> AccountRepository:
+            calls.append("repository")
+            return super().repository(session)
+
+    created = await AccountService(database).create(AccountCreate(name="own"))
+    for service_type in (OwnUnit, OwnRepository):
+        service = service_type(database)
+        assert await service.get(created.id) == created
+        assert (await service.list()).total == 1
+        assert await service.count() == 1
+    assert calls == ["unit_of_work"] * 3 + ["repository"] * 3

@@ -6,7 +6,7 @@ record carries the current request id and actor from :mod:`foundation.context`.
 A JSON line is one flat object per record::
 
     {"time": "2026-11-28T09:00:00.123456+00:00", "level": "INFO", "message": "...",
-     "logger": "foundation.web.middleware.access_log", "function": "__call__", "line": 39,
+     "logger": "foundation.web.middleware.access_log", "function": "log_access", "line": 21,
      "extra": {"request_id": "...", "actor": null, "event": "access", ...}}
 
 plus ``"exception"`` (the formatted traceback) when there is one. It is written by

@@ -53,6 +53,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)  # these store no offset: keep UTC wall time
         return value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """None on asyncpg, which answers every ``timestamptz`` in UTC already: no Python
+        call per value read."""
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel as Schema
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from foundation.db import Database
@@ -124,6 +125,16 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
             ms=seconds * 1000,
         )
 
+    def _read_all(self, found: Sequence[Any]) -> builtins.list[ReadT]:
+        """``to_read`` of each item; the stock one validates the whole page in one call."""
+        cls = type(self)
+        if cls.to_read is not BaseService.to_read:
+            return [self.to_read(item) for item in found]
+        adapter = _LIST_ADAPTERS.get(self.read_schema)
+        if adapter is None:
+            adapter = _LIST_ADAPTERS[self.read_schema] = TypeAdapter(list[self.read_schema])  # type: ignore[name-defined]
+        return adapter.validate_python(found, from_attributes=True)  # type: ignore[no-any-return]
+
     def _bare_read_fields(self) -> tuple[str, ...] | None:
         """The read schema's fields when a read may skip the unit of work and its ORM
         session (``Database.reading()``), else None.
@@ -202,7 +213,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
                         result = await repository.list_values(
                             fields, filters, sort=sort, page=page, search=search
                         )
-            items = [self.to_read(entity) for entity in result.items]
+            items = self._read_all(result.items)
         if isinstance(result, CursorPage):
             return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
         return Page(items, result.limit, result.offset, result.total)
@@ -273,6 +284,7 @@ class _Observed(AbstractAsyncContextManager[None]):
 
 _ROW_FIELDS: dict[tuple[type[Any], type[Any]], tuple[str, ...] | None] = {}
 _BARE_READS: dict[type[Any], tuple[tuple[str, ...] | None]] = {}
+_LIST_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
 def _row_fields(

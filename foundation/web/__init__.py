@@ -21,6 +21,7 @@ from foundation.web.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
+    RequestMiddleware,
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Operation",
     "ProblemResponse",
     "RequestIdMiddleware",
+    "RequestMiddleware",
     "SecurityHeadersMiddleware",
     "SessionDep",
     "SettingsDep",

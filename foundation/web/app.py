@@ -23,10 +23,8 @@ from foundation.web.dependencies import get_session
 from foundation.web.health import DEFAULT_PING_TIMEOUT, build_health_router
 from foundation.web.middleware import (
     REQUEST_ID_HEADER,
-    AccessLogMiddleware,
     BodySizeLimitMiddleware,
-    RequestIdMiddleware,
-    SecurityHeadersMiddleware,
+    RequestMiddleware,
     UnhandledErrorMiddleware,
 )
 from foundation.web.openapi import api_routes, build_openapi
@@ -38,11 +36,19 @@ UserLifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: the request id must wrap everything that logs or answers."""
-    stack = [Middleware(RequestIdMiddleware)]
-    if settings.logging.access_log:
-        stack.append(Middleware(AccessLogMiddleware))
-    stack.append(Middleware(SecurityHeadersMiddleware, hsts_seconds=settings.security.hsts_seconds))
+    """Outermost first: the request id must wrap everything that logs or answers.
+
+    ``RequestMiddleware`` is the request id, the access log and the security headers in one
+    layer; CORS, the body limit and the last-resort 500 stay inside it, so that their
+    answers carry the id and are logged.
+    """
+    stack = [
+        Middleware(
+            RequestMiddleware,
+            access_log=settings.logging.access_log,
+            hsts_seconds=settings.security.hsts_seconds,
+        )
+    ]
     if settings.cors.origins:
         stack.append(
             Middleware(

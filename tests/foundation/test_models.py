@@ -81,6 +81,7 @@ async def test_aware_non_utc_datetimes_are_stored_as_utc(database: Database) -> 
     assert stored == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     assert stored is not None
     assert stored.utcoffset() == timedelta(0)
+    assert stored.tzinfo is UTC  # the same object on every backend and driver
 
 
 async def test_soft_delete_helpers_select_rows(database: Database) -> None:

@@ -10,8 +10,29 @@ from foundation.context import current_actor, current_request_id
 from foundation.logging import logger
 
 
+def log_access(scope: Scope, status: int, start: float) -> None:
+    """Log the answered request ``scope`` (``extra["event"] == "access"``).
+
+    ``start`` is the ``time.perf_counter()`` reading taken when the request arrived.
+    """
+    duration_ms = round((time.perf_counter() - start) * 1000, 2)
+    # keyword arguments land in the record's ``extra`` (loguru's capture): no per-request
+    # bind(), which builds a new logger each time
+    logger.info(
+        "{method} {path} {status} {duration_ms}ms",
+        event="access",
+        method=scope["method"],
+        path=scope["path"],
+        status=status,
+        duration_ms=duration_ms,
+        request_id=current_request_id(),
+        actor=current_actor(),
+    )
+
+
 class AccessLogMiddleware:
-    """Log each HTTP request once it has been answered (``extra["event"] == "access"``)."""
+    """Log each HTTP request once it has been answered (``create_app`` does this in
+    :class:`~foundation.web.middleware.request.RequestMiddleware`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,16 +54,4 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            duration_ms = round((time.perf_counter() - start) * 1000, 2)
-            # keyword arguments land in the record's ``extra`` (loguru's capture): no
-            # per-request bind(), which builds a new logger each time
-            logger.info(
-                "{method} {path} {status} {duration_ms}ms",
-                event="access",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=duration_ms,
-                request_id=current_request_id(),
-                actor=current_actor(),
-            )
+            log_access(scope, status, start)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,8 +27,31 @@ def accept_request_id(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def request_id_of(scope: Scope, header: bytes) -> str:
+    """The id for the request ``scope``: its ``header`` (lower-case) when well formed, else
+    a new one; also stored as ``scope["state"]["request_id"]``."""
+    incoming = None
+    for name, value in scope["headers"]:
+        if name == header:
+            incoming = value.decode("latin-1")
+            break
+    request_id = accept_request_id(incoming)
+    scope.setdefault("state", {})["request_id"] = request_id
+    return request_id
+
+
+def with_request_id(
+    raw: Iterable[tuple[bytes, bytes]], header: bytes, request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """Response headers ``raw`` with ``header`` set to ``request_id`` (and only that)."""
+    pairs = [pair for pair in raw if pair[0].lower() != header]
+    pairs.append((header, request_id.encode("latin-1")))
+    return pairs
+
+
 class RequestIdMiddleware:
-    """Assign, echo and bind the request id (also to ``scope["state"]["request_id"]``)."""
+    """Assign, echo and bind the request id (also to ``scope["state"]["request_id"]``);
+    ``create_app`` does this in :class:`~foundation.web.middleware.request.RequestMiddleware`."""
 
     def __init__(self, app: ASGIApp, header: str = REQUEST_ID_HEADER) -> None:
         self.app = app
@@ -38,21 +62,13 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
-        for name, value in scope["headers"]:
-            if name == self.header:
-                incoming = value.decode("latin-1")
-                break
-        request_id = accept_request_id(incoming)
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = request_id_of(scope, self.header)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = [
-                    pair for pair in message.get("headers", ()) if pair[0].lower() != self.header
-                ]
-                raw.append((self.header, request_id.encode("latin-1")))
-                message["headers"] = raw
+                message["headers"] = with_request_id(
+                    message.get("headers", ()), self.header, request_id
+                )
             await send(message)
 
         with request_context(request_id):

@@ -11,12 +11,19 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    AsyncTransaction,
+    async_sessionmaker,
+)
 from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
 from foundation.db.engine import READ_ONLY_OPTION, create_engine
-from foundation.errors import DatabaseUnavailableError, translate_db_errors
+from foundation.errors import DatabaseUnavailableError, classify_db_error, translate_db_errors
 
 
 class Database:
@@ -27,8 +34,8 @@ class Database:
     ``bind=connection`` it joins an outer transaction on that connection (test isolation):
     commits become SAVEPOINT releases and nothing outlives the outer rollback.
 
-    ``reading()`` is the light alternative for reads outside any unit of work: a bare
-    connection, no ORM session, nothing to commit.
+    ``reading()`` and ``writing()`` are the light alternatives for work outside any unit of
+    work that needs no entities: a bare connection, no ORM session.
     """
 
     def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
@@ -114,6 +121,18 @@ class Database:
             return _Borrowed(self._bind)
         return _Reading(self._reader)
 
+    def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection in a transaction of its own, for Core statements: committed when the
+        block succeeds, rolled back on any exception (errors translated).
+
+        ``transaction()`` without the ORM session; the same statements, the same
+        all-or-nothing. Bound to an outer connection (test isolation), it is a SAVEPOINT
+        on that connection, as ``transaction()`` is then.
+        """
+        if self._bind is not None:
+            return _Savepoint(self._bind)
+        return _Writing(self.engine)
+
     async def ping(self, timeout: float = 2.0) -> float:
         """Run ``SELECT 1``; return the latency in seconds or raise ``DatabaseUnavailableError``."""
         start = time.perf_counter()
@@ -180,6 +199,7 @@ class _Reading(AbstractAsyncContextManager[AsyncConnection]):
         if self._connection is not None:
             with translate_db_errors():
                 await self._connection.close()
+        _raise_translated(exc)
 
 
 class _Borrowed(AbstractAsyncContextManager[AsyncConnection]):
@@ -199,4 +219,73 @@ class _Borrowed(AbstractAsyncContextManager[AsyncConnection]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        return None
+        _raise_translated(exc)
+
+
+class _Writing(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.writing()``: a pooled connection whose transaction commits at a clean exit."""
+
+    __slots__ = ("_connection", "_engine")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        with translate_db_errors():
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        with translate_db_errors():
+            try:
+                if exc_type is None:
+                    await connection.commit()  # the first statement began the transaction
+            finally:
+                await connection.close()  # rolls back whatever was not committed
+        _raise_translated(exc)
+
+
+class _Savepoint(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.writing()`` on a connection owned by someone else: a SAVEPOINT on it."""
+
+    __slots__ = ("_connection", "_savepoint")
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._savepoint: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        with translate_db_errors():
+            self._savepoint = await self._connection.begin_nested()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        savepoint = self._savepoint
+        if savepoint is not None and savepoint.is_active:
+            with translate_db_errors():
+                if exc_type is None:
+                    await savepoint.commit()
+                else:
+                    await savepoint.rollback()
+        _raise_translated(exc)
+
+
+def _raise_translated(exc: BaseException | None) -> None:
+    """Raise a database error from a ``reading()``/``writing()`` block as the foundation
+    error ``transaction()`` would raise; leave any other exception as it is."""
+    if isinstance(exc, DBAPIError | ConnectionError | OSError):
+        raise classify_db_error(exc) from exc

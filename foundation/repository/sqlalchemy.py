@@ -88,9 +88,10 @@ MAX_PREPARED = 256  # per repository class: update statements vary with the fiel
 class SQLAlchemyRepository(Generic[ModelT]):
     """Async data access for ``model`` within one ``AsyncSession``.
 
-    Built on an ``AsyncConnection`` instead (``Database.reading()``), it answers the reads
-    that return no entities: ``get_values``, ``list_values``, ``count`` and ``exists``;
-    the others need the session and raise ``ConfigurationError``.
+    Built on an ``AsyncConnection`` instead (``Database.reading()``/``writing()``), it
+    answers what involves no entity: ``get_values``, ``list_values``, ``count``,
+    ``exists``, ``create_values``, ``update_values``, ``delete`` and ``hard_delete``; the
+    others need the session and raise ``ConfigurationError``.
 
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
@@ -134,8 +135,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """The session this repository works in."""
         if self._session is None:
             raise ConfigurationError(
-                f"{type(self).__name__} was built on a connection: it answers get_values, "
-                "list_values, count and exists; build it on an AsyncSession for the rest."
+                f"{type(self).__name__} was built on a connection, which serves only the "
+                "reads and writes of values; build it on an AsyncSession for entities."
             )
         return self._session
 
@@ -164,20 +165,22 @@ class SQLAlchemyRepository(Generic[ModelT]):
     ) -> Any:
         """``get``, as one row of ``fields`` (``row.name``) instead of an entity: no ORM
         object is built (``BaseService.get`` uses it when it can)."""
-        names = tuple(fields)
+        row = await self._row_or_none(self._id(id), tuple(fields), include_deleted)
+        if row is None:
+            raise self._not_found(id)
+        return row
 
+    async def _row_or_none(
+        self, key: Any, names: tuple[str, ...], include_deleted: bool
+    ) -> Any | None:
         def build() -> Select[Any]:
             stmt = select(*(self._column(name) for name in names))
             stmt = stmt.where(self._pk == bindparam(_KEY))
             return stmt if include_deleted else stmt.where(*self._live())
 
         stmt = self._prepare(("values_by_key", names, include_deleted), build)
-        key = self._id(id)
         with self._errors():
-            row = (await self._executor.execute(stmt, {_KEY: key})).first()
-        if row is None:
-            raise self._not_found(id)
-        return row
+            return (await self._executor.execute(stmt, {_KEY: key})).first()
 
     async def get_many(
         self, ids: Sequence[Any], *, include_deleted: bool = False
@@ -314,31 +317,70 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     async def create_many(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[ModelT]:
         """Insert many entities in one statement, all or nothing; returned in input order."""
+        return await self._insert(rows, None)
+
+    async def create_values(
+        self, rows: Sequence[Mapping[str, Any]], fields: Sequence[str]
+    ) -> builtins.list[Any]:
+        """``create_many``, answering rows of ``fields`` (``row.name``) instead of entities
+        (``BaseService`` uses it when nothing needs the entities)."""
+        return await self._insert(rows, tuple(fields))
+
+    async def _insert(
+        self, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
+    ) -> builtins.list[Any]:
         params = [self._row(row, creating=True) for row in rows]
         if not params:
             return []
         for row in params:
             self.traits.fill_defaults(row)
         dialect = await self._get_dialect()
+        if dialect.insert_executemany_returning_sort_by_parameter_order:
+            stmt = self._prepare(
+                ("insert", fields),
+                lambda: self._returning(insert(self.model), fields, sort_by_parameter_order=True),
+            )
+            return await self._returned(stmt, params, fields)
+        # no ordered RETURNING: give every row its key first, then read them back
+        pk = self.traits.pk
+        for row in params:
+            row.setdefault(pk, self._new_id())
         with self._errors():
-            if dialect.insert_executemany_returning_sort_by_parameter_order:
-                stmt = self._prepare(
-                    ("insert",),
-                    lambda: insert(self.model).returning(self.model, sort_by_parameter_order=True),
-                )
-                return builtins.list(await self.session.scalars(stmt, params))
-            # no ordered RETURNING: give every row its key first, then read them back
-            for row in params:
-                row.setdefault(self.traits.pk, self._new_id())
-            await self.session.execute(insert(self.model), params)
-        by_id = {self._key(e): e for e in await self.get_many([r[self.traits.pk] for r in params])}
-        return [by_id[row[self.traits.pk]] for row in params]
+            await self._executor.execute(insert(self.model), params)
+        keys = [row[pk] for row in params]
+        if fields is None:
+            by_id = {self._key(entity): entity for entity in await self.get_many(keys)}
+        else:
+            names = (*fields, pk) if pk not in fields else fields
+            stmt = select(*(self._column(name) for name in names)).where(self._pk.in_(keys))
+            by_id = {getattr(row, pk): row for row in await self._fetch_rows(stmt)}
+        return [by_id[key] for key in keys]
 
     async def update(
         self, id: Any, changes: Mapping[str, Any], *, expected_version: int | None = None
     ) -> ModelT:
         """Apply ``changes`` in one ``UPDATE``; ``ConcurrencyError`` if ``expected_version``
         is stale, ``NotFoundError`` if there is no such (live) entity."""
+        return cast(ModelT, await self._update(id, changes, expected_version, None))
+
+    async def update_values(
+        self,
+        id: Any,
+        changes: Mapping[str, Any],
+        fields: Sequence[str],
+        *,
+        expected_version: int | None = None,
+    ) -> Any:
+        """``update``, answering one row of ``fields`` (``row.name``) instead of the entity."""
+        return await self._update(id, changes, expected_version, tuple(fields))
+
+    async def _update(
+        self,
+        id: Any,
+        changes: Mapping[str, Any],
+        expected_version: int | None,
+        fields: tuple[str, ...] | None,
+    ) -> Any:
         if expected_version is not None and self.traits.version is None:
             raise ValidationError(f"{self.model.__name__} is not versioned.")
         key = self._id(id)
@@ -348,18 +390,24 @@ class SQLAlchemyRepository(Generic[ModelT]):
             if expected_version is not None:
                 version = getattr(self.model, cast(str, self.traits.version))
                 criteria.append(version == expected_version)
-            entity = await self._update_one(key, criteria, {**values, **self._stamp()})
+            found = await self._update_one(key, criteria, {**values, **self._stamp()}, fields)
         else:
-            entity = await self._update_prepared(key, values, expected_version)
-        if entity is not None:
-            return entity
-        current = await self.get_or_none(key)
+            found = await self._update_prepared(key, values, expected_version, fields)
+        if found is not None:
+            return found
+        version_name = self.traits.version
+        if fields is None:
+            current = await self.get_or_none(key)
+        else:
+            current = await self._row_or_none(
+                key, (self.traits.pk, *filter(None, [version_name])), False
+            )
         if current is None:
             raise self._not_found(key)
         raise ConcurrencyError(
             details={
                 "expected_version": expected_version,
-                "current_version": getattr(current, cast(str, self.traits.version)),
+                "current_version": getattr(current, cast(str, version_name)),
             }
         )
 
@@ -429,7 +477,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         stmt = self._update_statement(tuple(values), check_version=False, returning=False)
         if await self._rowcount(stmt, _update_params(key, values, None)) == 0:
             raise self._not_found(key)
-        self._synchronize(key, values)
+        if self._session is not None:
+            self._synchronize(key, values)
         return None
 
     async def hard_delete(self, id: Any) -> None:
@@ -447,8 +496,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
         deleted = getattr(self.model, "deleted_at").is_not(None)  # noqa: B009
-        entity = await self._update_one(key, [deleted], {"deleted_at": None, **self._stamp()})
-        return entity if entity is not None else await self.get(key)
+        values = {"deleted_at": None, **self._stamp()}
+        entity = await self._update_one(key, [deleted], values, None)
+        return cast(ModelT, entity) if entity is not None else await self.get(key)
 
     async def delete_many(self, filters: FilterLike) -> int:
         """Delete (softly where supported) every live match; return how many."""
@@ -520,11 +570,15 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return cast(Select[Any], self._prepare(("by_key", include_deleted, for_update), build))
 
     def _update_statement(
-        self, columns: tuple[str, ...], *, check_version: bool, returning: bool
+        self,
+        columns: tuple[str, ...],
+        *,
+        check_version: bool,
+        returning: bool | tuple[str, ...],
     ) -> Any:
         """``UPDATE`` of the live row ``_KEY`` setting ``columns`` from ``_set_<name>``
         parameters and moving the version (only from version ``_VERSION`` when
-        ``check_version``)."""
+        ``check_version``); ``returning`` the entity (``True``) or those fields."""
 
         def build() -> Any:
             mapped = self.traits.model.__mapper__.columns
@@ -544,26 +598,34 @@ class SQLAlchemyRepository(Generic[ModelT]):
                 # bound parameters defeat the ORM's in-Python evaluation: see _synchronize
                 .execution_options(synchronize_session=False, populate_existing=True)
             )
-            return stmt.returning(self.model) if returning else stmt
+            if returning is False:
+                return stmt
+            return self._returning(stmt, None if returning is True else returning)
 
         return self._prepare(("update", columns, check_version, returning), build)
 
     async def _update_prepared(
-        self, key: Any, values: Mapping[str, Any], expected_version: int | None
-    ) -> ModelT | None:
-        """``update`` through a prebuilt statement; the refreshed entity, or ``None``."""
+        self,
+        key: Any,
+        values: Mapping[str, Any],
+        expected_version: int | None,
+        fields: tuple[str, ...] | None,
+    ) -> Any | None:
+        """``update`` through a prebuilt statement; the refreshed entity (or row of
+        ``fields``), or ``None``."""
         columns = tuple(values)
         check_version = expected_version is not None
         params = _update_params(key, values, expected_version)
         dialect = await self._get_dialect()
         if dialect.update_returning:
-            stmt = self._update_statement(columns, check_version=check_version, returning=True)
-            with self._errors():
-                return (await self.session.scalars(stmt, params)).one_or_none()
+            returning = True if fields is None else fields
+            stmt = self._update_statement(columns, check_version=check_version, returning=returning)
+            found = await self._returned(stmt, params, fields)
+            return found[0] if found else None
         stmt = self._update_statement(columns, check_version=check_version, returning=False)
         if await self._rowcount(stmt, params) == 0:
             return None
-        return await self.get_or_none(key, include_deleted=True)
+        return await self._one_or_none(key, fields)
 
     def _synchronize(self, key: Any, values: Mapping[str, Any]) -> None:
         """Apply an ``UPDATE`` of row ``key`` to its object in the session, if loaded."""
@@ -624,6 +686,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return executor.get_bind(self.model).dialect.name
 
     async def _get_dialect(self) -> Dialect:
+        if self._dialect is None and isinstance(self._executor, AsyncConnection):
+            self._dialect = self._executor.dialect  # connected: the server flags are known
         if self._dialect is None:
             dialect = self.session.get_bind(self.model).dialect
             if dialect.server_version_info is None:
@@ -665,13 +729,18 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     async def _rowcount(self, stmt: Any, params: Mapping[str, Any] | None = None) -> int:
         with self._errors():
-            result = await self.session.execute(stmt, params)
+            result = await self._executor.execute(stmt, params)
         return int(cast(CursorResult[Any], result).rowcount)
 
     async def _update_one(
-        self, key: Any, criteria: Criteria, values: Mapping[str, Any]
-    ) -> ModelT | None:
-        """One ``UPDATE`` of the row ``key``; the refreshed entity, or ``None`` if no row."""
+        self,
+        key: Any,
+        criteria: Criteria,
+        values: Mapping[str, Any],
+        fields: tuple[str, ...] | None,
+    ) -> Any | None:
+        """One ``UPDATE`` of the row ``key``; the refreshed entity (or row of ``fields``),
+        or ``None`` if no row."""
         stmt = (
             update(self.model)
             .where(self._pk == key, *criteria)
@@ -680,13 +749,32 @@ class SQLAlchemyRepository(Generic[ModelT]):
         )
         dialect = await self._get_dialect()
         if dialect.update_returning:
-            with self._errors():
-                result = await self.session.scalars(stmt.returning(self.model))
-                return result.one_or_none()
+            found = await self._returned(self._returning(stmt, fields), None, fields)
+            return found[0] if found else None
         if await self._rowcount(stmt) == 0:
             return None
-        rows = await self._fetch(select(self.model).where(self._pk == key))
-        return rows[0] if rows else None
+        return await self._one_or_none(key, fields)
+
+    async def _one_or_none(self, key: Any, fields: tuple[str, ...] | None) -> Any | None:
+        """The row ``key`` just written (deleted or not): the entity, or a row of ``fields``."""
+        if fields is None:
+            return await self.get_or_none(key, include_deleted=True)
+        return await self._row_or_none(key, fields, True)
+
+    def _returning(self, stmt: Any, fields: tuple[str, ...] | None, **options: Any) -> Any:
+        """``stmt`` returning the entity (``fields`` is None) or those columns."""
+        if fields is None:
+            return stmt.returning(self.model, **options)
+        return stmt.returning(*(self._column(name) for name in fields), **options)
+
+    async def _returned(
+        self, stmt: Any, params: Any, fields: tuple[str, ...] | None
+    ) -> builtins.list[Any]:
+        """Run ``stmt`` (with ``RETURNING``): entities through the session, else rows."""
+        with self._errors():
+            if fields is None:
+                return builtins.list(await self.session.scalars(stmt, params))
+            return builtins.list(await self._executor.execute(stmt, params))
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -61,6 +61,16 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     repository_type: ClassVar[type[SQLAlchemyRepository[Any]]]
     read_schema: type[ReadT]
+    bare_connection: ClassVar[bool] = True
+    """Run calls that nothing customizes on a bare connection, without the ORM session.
+
+    A call outside any unit of work, on a service that overrides none of the hooks,
+    ``to_read``, ``unit_of_work`` or ``repository``, whose read schema rows can fill
+    (``_row_fields``) and whose repository keeps its stock methods, then runs the same
+    statements on ``database.reading()``/``writing()``: the ORM session, its unit of work
+    and the entities are most of what a call costs. Set ``False`` to keep every call in a
+    unit of work, for instance for ORM session event listeners.
+    """
 
     def __init__(self, database: Database) -> None:
         for name in ("repository_type", "read_schema"):
@@ -135,28 +145,20 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
             adapter = _LIST_ADAPTERS[self.read_schema] = TypeAdapter(list[self.read_schema])  # type: ignore[name-defined]
         return adapter.validate_python(found, from_attributes=True)  # type: ignore[no-any-return]
 
-    def _bare_read_fields(self) -> tuple[str, ...] | None:
-        """The read schema's fields when a read may skip the unit of work and its ORM
-        session (``Database.reading()``), else None.
+    def _bare_fields(self, *, write: bool) -> tuple[str, ...] | None:
+        """The read schema's fields when this call may run on a bare connection (see
+        ``bare_connection``), else None.
 
-        Only outside any unit of work (inside one, reads join it and see its unflushed
-        writes), with the stock ``unit_of_work`` and ``repository`` (an override may set
-        up the session, e.g. a tenant), and when rows can stand in for entities
-        (``_row_fields``); a repository that overrides ``count`` keeps the session too.
+        Never inside a unit of work: a call there joins it, and sees its unflushed writes.
         """
         cls = type(self)
-        plan = _BARE_READS.get(cls)
+        plan = _PLANS.get(cls)
         if plan is None:
-            fields = _row_fields(cls, cls.repository_type)
-            stock = (
-                cls.unit_of_work is BaseService.unit_of_work
-                and cls.repository is BaseService.repository
-                and cls.repository_type.count is SQLAlchemyRepository.count
-            )
-            plan = _BARE_READS[cls] = (fields if stock else None,)
-        if plan[0] is None or self.database.current_session() is not None:
+            plan = _PLANS[cls] = _plan(cls)
+        fields = plan[1] if write else plan[0]
+        if fields is None or self.database.current_session() is not None:
             return None
-        return plan[0]
+        return fields
 
     def observed(self, operation: str) -> AbstractAsyncContextManager[None]:
         """Time the block and report it to ``on_operation``."""
@@ -175,7 +177,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
     async def get(self, id: Any) -> ReadT:
         """The entity with ``id``; ``NotFoundError`` when absent."""
         async with self.observed("get"):
-            fields = self._bare_read_fields()
+            fields = self._bare_fields(write=False)
             if fields is not None:
                 async with self.database.reading() as connection:
                     row = await self.repository_type(connection).get_values(id, fields)
@@ -197,7 +199,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
     ) -> Page[ReadT] | CursorPage[ReadT]:
         """One page of entities, as read schemas."""
         async with self.observed("list"):
-            fields = self._bare_read_fields()
+            fields = self._bare_fields(write=False)
             if fields is not None:
                 async with self.database.reading() as connection:
                     result = await self.repository_type(connection).list_values(
@@ -221,7 +223,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
     async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:
         """How many entities match."""
         async with self.observed("count"):
-            if self._bare_read_fields() is not None:
+            if self._bare_fields(write=False) is not None:
                 async with self.database.reading() as connection:
                     return await self.repository_type(connection).count(filters, search=search)
             async with self.unit_of_work() as session:
@@ -229,6 +231,17 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     async def update(self, id: Any, data: UpdateT, *, expected_version: int | None = None) -> ReadT:
         """Apply the fields explicitly set in ``data``."""
+        fields = self._bare_fields(write=True)
+        if fields is not None:
+            async with self.observed("update"):
+                async with self.database.writing() as connection:
+                    row = await self.repository_type(connection).update_values(
+                        id,
+                        data.model_dump(exclude_unset=True),
+                        fields,
+                        expected_version=expected_version,
+                    )
+                return self.to_read(row)
         async with self.observed("update"), self.unit_of_work() as session:
             changes = await self.before_update(session, id, data.model_dump(exclude_unset=True))
             entity = await self.repository(session).update(
@@ -239,6 +252,10 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
 
     async def delete(self, id: Any) -> None:
         """Delete (softly where the model supports it); ``NotFoundError`` when absent."""
+        if self._bare_fields(write=True) is not None:
+            async with self.observed("delete"), self.database.writing() as connection:
+                await self.repository_type(connection).delete(id)
+            return
         async with self.observed("delete"), self.unit_of_work() as session:
             await self.before_delete(session, id)
             await self.repository(session).delete(id)
@@ -250,6 +267,13 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
             return self.to_read(await self.repository(session).restore(id))
 
     async def _create(self, items: Sequence[CreateT], operation: str) -> builtins.list[ReadT]:
+        fields = self._bare_fields(write=True)
+        if fields is not None:
+            async with self.observed(operation):
+                rows = [item.model_dump() for item in items]
+                async with self.database.writing() as connection:
+                    created = await self.repository_type(connection).create_values(rows, fields)
+                return self._read_all(created)
         async with self.observed(operation), self.unit_of_work() as session:
             rows = [await self.before_create(session, item.model_dump()) for item in items]
             entities = await self.repository(session).create_many(rows)
@@ -283,7 +307,39 @@ class _Observed(AbstractAsyncContextManager[None]):
 
 
 _ROW_FIELDS: dict[tuple[type[Any], type[Any]], tuple[str, ...] | None] = {}
-_BARE_READS: dict[type[Any], tuple[tuple[str, ...] | None]] = {}
+_PLANS: dict[type[Any], tuple[tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+_HOOKS = (
+    "before_create",
+    "after_create",
+    "before_update",
+    "after_update",
+    "before_delete",
+    "after_delete",
+)
+_REPOSITORY_METHODS = ("count", "create_many", "update", "delete", "hard_delete")
+
+
+def _plan(
+    service: type[BaseService[Any, Any, Any, Any]],
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The fields of bare-connection reads and writes for ``service`` (None: not bare)."""
+    repository = service.repository_type
+    fields = _row_fields(service, repository)
+    if (
+        fields is None
+        or not service.bare_connection
+        or service.unit_of_work is not BaseService.unit_of_work
+        or service.repository is not BaseService.repository
+        or any(
+            getattr(repository, name) is not getattr(SQLAlchemyRepository, name)
+            for name in _REPOSITORY_METHODS
+        )
+    ):
+        return None, None
+    hooked = any(getattr(service, name) is not getattr(BaseService, name) for name in _HOOKS)
+    return fields, None if hooked else fields
+
+
 _LIST_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 

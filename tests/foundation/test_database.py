@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
@@ -285,3 +287,31 @@ async def test_reading_on_a_bound_database_sees_the_outer_transaction(database: 
     async with database.reading() as connection:
         assert await connection.scalar(select(func.count()).select_from(Widget)) == 1
     assert await _count(database) == 1  # and leaves the connection usable
+
+
+async def test_writing_commits_a_clean_block_and_rolls_back_a_failed_one(
+    empty_db_engine: AsyncEngine,
+) -> None:
+    database = Database(empty_db_engine)
+    await database.create_all(Widget.metadata)
+    insert = Widget.__table__.insert()
+    async with database.writing() as connection:
+        await connection.execute(insert, {"id": uuid.uuid4(), "sku": "kept", "name": "k"})
+    with pytest.raises(DuplicateError):  # translated on its way out of the block
+        async with database.writing() as connection:
+            await connection.execute(insert, {"id": uuid.uuid4(), "sku": "gone", "name": "g"})
+            await connection.execute(insert, {"id": uuid.uuid4(), "sku": "kept", "name": "k"})
+    assert await _count(database) == 1
+    assert database.pool_status().get("checked_out", 0) == 0
+
+
+async def test_writing_on_a_bound_database_is_a_savepoint(database: Database) -> None:
+    """A failed block undoes only itself: the test's outer transaction goes on."""
+    insert = Widget.__table__.insert()
+    async with database.writing() as connection:
+        await connection.execute(insert, {"id": uuid.uuid4(), "sku": "kept", "name": "k"})
+    with pytest.raises(DuplicateError):
+        async with database.writing() as connection:
+            await connection.execute(insert, {"id": uuid.uuid4(), "sku": "gone", "name": "g"})
+            await connection.execute(insert, {"id": uuid.uuid4(), "sku": "kept", "name": "k"})
+    assert await _count(database) == 1

@@ -99,13 +99,19 @@ def depth_table(depth: dict[str, Any]) -> str:
     if bulk:
         lines += [
             "",
-            "| database | rows | create_many (ms) | Core bulk insert (ms) | ratio |",
-            "|---|---:|---:|---:|---:|",
+            "| database | rows | create_many, entities (ms) | create_values, ids (ms) "
+            "| Core bulk insert, ids (ms) | ratios |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         for dialect, numbers in bulk.items():
+            values = numbers.get("create_values_ms")
+            values_ratio = numbers.get("values_ratio")
             lines.append(
                 f"| {dialect} | {numbers['rows']:,} | {numbers['create_many_ms']:.0f} "
-                f"| {numbers['core_ms']:.0f} | {_times(numbers['ratio'])} |"
+                f"| {'—' if values is None else f'{values:.0f}'} | {numbers['core_ms']:.0f} "
+                f"| {_times(numbers['ratio'])}"
+                + ("" if values_ratio is None else f", {_times(values_ratio)}")
+                + " |"
             )
     return "\n".join(lines)
 

@@ -332,8 +332,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         params = [self._row(row, creating=True) for row in rows]
         if not params:
             return []
-        for row in params:
-            self.traits.fill_defaults(row)
+        self.traits.fill_defaults_all(params)
         dialect = await self._get_dialect()
         if dialect.insert_executemany_returning_sort_by_parameter_order:
             stmt = self._prepare(
@@ -702,13 +701,13 @@ class SQLAlchemyRepository(Generic[ModelT]):
     ) -> builtins.list[ModelT]:
         with self._errors():
             stmt = stmt.execution_options(populate_existing=True)
-            return builtins.list(await self.session.scalars(stmt, parameters))
+            return builtins.list((await self.session.scalars(stmt, parameters)).all())
 
     async def _fetch_rows(
         self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> builtins.list[Any]:
         with self._errors():
-            return builtins.list(await self._executor.execute(stmt, parameters))
+            return builtins.list((await self._executor.execute(stmt, parameters)).all())
 
     def _column(self, name: str) -> Any:
         if name not in self.traits.model.__mapper__.column_attrs:
@@ -773,8 +772,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """Run ``stmt`` (with ``RETURNING``): entities through the session, else rows."""
         with self._errors():
             if fields is None:
-                return builtins.list(await self.session.scalars(stmt, params))
-            return builtins.list(await self._executor.execute(stmt, params))
+                return builtins.list((await self.session.scalars(stmt, params)).all())
+            return builtins.list((await self._executor.execute(stmt, params)).all())
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Column, String, inspect
 
+from foundation.context import current_actor
 from foundation.errors import ConfigurationError
-from foundation.models import AuditMixin, SoftDeleteMixin, TimestampMixin
+from foundation.models import AuditMixin, SoftDeleteMixin, TimestampMixin, utcnow
 from foundation.models.mixins import ROW_DEFAULTS
 from foundation.repository.filters import Op
 
@@ -27,6 +28,8 @@ class ModelTraits:
     keep_on_upsert: frozenset[str]
     touch: tuple[tuple[str, Callable[[], Any]], ...]
     insert_defaults: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = ()
+    # defaults with one value per statement: the time and the actor of the write
+    statement_defaults: frozenset[str] = frozenset()
 
     def touch_values(self) -> dict[str, Any]:
         """Values that every write refreshes (``updated_at``, ``updated_by``, ...)."""
@@ -38,9 +41,23 @@ class ModelTraits:
         The same values SQLAlchemy would compute, without its per-row, per-column
         execution-context machinery (the bulk of a large ``INSERT``'s CPU time).
         """
-        for key, make in self.insert_defaults:
-            if key not in row:
-                row[key] = make(row)
+        self.fill_defaults_all([row])
+
+    def fill_defaults_all(self, rows: Sequence[dict[str, Any]]) -> None:
+        """``fill_defaults`` for the rows of one statement; the time and the actor are
+        read once, so every row of the statement carries the same ones."""
+        shared: dict[str, Any] = {}
+        per_statement = self.statement_defaults
+        for row in rows:
+            for key, make in self.insert_defaults:
+                if key in row:
+                    continue
+                if key in per_statement:
+                    if key not in shared:
+                        shared[key] = make(row)
+                    row[key] = shared[key]
+                else:
+                    row[key] = make(row)
 
 
 def read_traits(model: type[Any]) -> ModelTraits:
@@ -66,6 +83,11 @@ def read_traits(model: type[Any]) -> ModelTraits:
             touch.append((key, _constant(default.arg)))
     keep = {pk}
     defaults = _insert_defaults(keys)
+    per_statement = frozenset(
+        key
+        for key, column in keys.items()
+        if getattr(getattr(column.default, "arg", None), "__wrapped__", None) in _PER_STATEMENT
+    )
     if issubclass(model, TimestampMixin):
         keep.add("created_at")
     if issubclass(model, AuditMixin):
@@ -80,6 +102,7 @@ def read_traits(model: type[Any]) -> ModelTraits:
         keep_on_upsert=frozenset(keep),
         touch=tuple(touch),
         insert_defaults=defaults,
+        statement_defaults=per_statement,
     )
 
 
@@ -104,6 +127,9 @@ def _insert_defaults(
             elif arg in ROW_DEFAULTS:
                 dependent.append((key, ROW_DEFAULTS[arg]))
     return (*plain, *dependent)
+
+
+_PER_STATEMENT = (utcnow, current_actor)
 
 
 def _ignore_row(make: Callable[[], Any]) -> Callable[[Mapping[str, Any]], Any]:

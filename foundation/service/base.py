@@ -7,6 +7,11 @@ unit on the same session, so several services and repositories compose into one
 all-or-nothing unit. Holding a session instead would push the commit decision to every
 caller, and a service could no longer guarantee that its own writes roll back together.
 
+A call that nothing customizes (no hook or override; see ``bare_connection``) and that runs
+outside any unit of work skips the ORM session: the same statements run on
+``database.reading()`` or ``writing()``, with the same answers, errors and all-or-nothing,
+at a fraction of the cost. Inside a unit of work every call joins it.
+
 Subclasses set ``repository_type`` and ``read_schema`` and override hooks::
 
     class WidgetService(BaseService[Widget, WidgetCreate, WidgetUpdate, WidgetRead]):

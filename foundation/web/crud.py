@@ -29,6 +29,7 @@ sequence of scopes requires a bearer token holding them (an empty one: any valid
 The generated routes go on an ``APIRouter`` that may already carry hand-written routes.
 """
 
+import inspect
 from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
@@ -45,7 +46,7 @@ from foundation.models import SoftDeleteMixin
 from foundation.repository import SQLAlchemyRepository
 from foundation.schemas.pages import CursorPage, Page
 from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
-from foundation.web.crud_query import ListQuery, list_query, python_type_of
+from foundation.web.crud_query import list_query, python_type_of
 from foundation.web.dependencies import get_database
 from foundation.web.openapi import problem_responses
 
@@ -265,10 +266,11 @@ def _json(
 def _add_list(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=False))]
+    read_query = list_query(spec.repository, cursor=False)
     page_adapter: TypeAdapter[Any] = TypeAdapter(Page[spec.read])  # type: ignore[name-defined]
 
-    async def list_items(query: query_dep, source: service_dep) -> Any:
+    async def list_items(source: Any, **values: Any) -> Any:
+        query = await read_query(**values)
         page = await spec.make(source).list(
             query.filters, sort=query.sort, page=query.page, search=query.search
         )
@@ -280,6 +282,7 @@ def _add_list(
         }
         return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
 
+    _take_query_parameters(list_items, read_query, service_dep)
     router.add_api_route(
         path,
         list_items,
@@ -293,10 +296,11 @@ def _add_list(
 def _add_cursor(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    query_dep = Annotated[ListQuery, Depends(list_query(spec.repository, cursor=True))]
+    read_query = list_query(spec.repository, cursor=True)
     page_adapter: TypeAdapter[Any] = TypeAdapter(CursorPage[spec.read])  # type: ignore[name-defined]
 
-    async def list_items_by_cursor(query: query_dep, source: service_dep) -> Any:
+    async def list_items_by_cursor(source: Any, **values: Any) -> Any:
+        query = await read_query(**values)
         page = await spec.make(source).list(
             query.filters, sort=query.sort, page=query.page, search=query.search
         )
@@ -308,6 +312,7 @@ def _add_cursor(
         }
         return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
 
+    _take_query_parameters(list_items_by_cursor, read_query, service_dep)
     router.add_api_route(
         f"{path}/cursor",
         list_items_by_cursor,
@@ -324,6 +329,21 @@ def _add_cursor(
         methods=["POST", "PUT", "PATCH", "DELETE"],
         include_in_schema=False,
     )
+
+
+def _take_query_parameters(
+    endpoint: Callable[..., Any], read_query: Callable[..., Any], service_dep: Any
+) -> None:
+    """Declare ``read_query``'s parameters on ``endpoint(source, **values)`` itself.
+
+    The same query parameters as ``Depends(read_query)``, one dependency level less for
+    FastAPI to solve on every request; the endpoint then calls ``read_query(**values)``.
+    """
+    parameters = [
+        inspect.Parameter("source", inspect.Parameter.KEYWORD_ONLY, annotation=service_dep),
+        *inspect.signature(read_query).parameters.values(),
+    ]
+    endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
 
 
 async def _method_not_allowed() -> None:

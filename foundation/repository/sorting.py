@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, and_, bindparam, literal, or_
-from sqlalchemy.orm import InstrumentedAttribute
 
 from foundation.errors import ConfigurationError, ValidationError
 from foundation.repository.filters import SortKey, SortLike, parse_sort
@@ -22,10 +21,10 @@ from foundation.repository.filters import SortKey, SortLike, parse_sort
 
 @dataclass(frozen=True, slots=True)
 class SortOrder:
-    """A resolved order: the keys (primary key last) and the attributes they name."""
+    """A resolved order: the keys (primary key last) and the table columns they name."""
 
     keys: tuple[SortKey, ...]
-    attrs: tuple[InstrumentedAttribute[Any], ...]
+    attrs: tuple[Column[Any], ...]
 
     @property
     def spec(self) -> str:
@@ -115,4 +114,5 @@ def resolve_sort(
         keys = keys[: [k.field for k in keys].index(pk) + 1]
     else:
         keys.append(SortKey(pk))
-    return SortOrder(tuple(keys), tuple(getattr(model, key.field) for key in keys))
+    columns = model.__mapper__.columns
+    return SortOrder(tuple(keys), tuple(columns[key.field] for key in keys))

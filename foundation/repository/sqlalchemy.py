@@ -337,7 +337,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if dialect.insert_executemany_returning_sort_by_parameter_order:
             stmt = self._prepare(
                 ("insert", fields),
-                lambda: self._returning(insert(self.model), fields, sort_by_parameter_order=True),
+                lambda: self._returning(
+                    insert(self._insert_target(fields)), fields, sort_by_parameter_order=True
+                ),
             )
             return await self._returned(stmt, params, fields)
         # no ordered RETURNING: give every row its key first, then read them back
@@ -345,7 +347,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         for row in params:
             row.setdefault(pk, self._new_id())
         with self._errors():
-            await self._executor.execute(insert(self.model), params)
+            await self._executor.execute(insert(self._insert_target(fields)), params)
         keys = [row[pk] for row in params]
         if fields is None:
             by_id = {self._key(entity): entity for entity in await self.get_many(keys)}
@@ -483,7 +485,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def hard_delete(self, id: Any) -> None:
         """Delete the row for good (soft-deleted rows included); ``NotFoundError``."""
         key = self._id(id)
-        if await self._rowcount(delete(self.model).where(self._pk == key)) == 0:
+        stmt = delete(self.traits.model.__table__).where(self._pk == key)
+        if await self._rowcount(stmt) == 0:
             raise self._not_found(key)
 
     async def restore(self, id: Any) -> ModelT:
@@ -513,7 +516,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     @property
     def _pk(self) -> Any:
-        return getattr(self.model, self.traits.pk)
+        return self.traits.pk_column
 
     def _id(self, value: Any) -> Any:
         try:
@@ -548,7 +551,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
     def _live(self) -> Criteria:
         if not self.traits.soft_delete:
             return []
-        deleted_at = getattr(self.model, "deleted_at")  # noqa: B009
+        deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
         return [self._prepare(("live",), lambda: deleted_at.is_(None))]
 
     def _order(self, sort: SortLike) -> SortOrder:
@@ -581,17 +584,19 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
         def build() -> Any:
             mapped = self.traits.model.__mapper__.columns
-            values: dict[str, Any] = {
-                name: bindparam(f"_set_{name}", type_=mapped[name].type) for name in columns
+            values: dict[Any, Any] = {
+                mapped[name]: bindparam(f"_set_{name}", type_=mapped[name].type) for name in columns
             }
             where = [self._pk == bindparam(_KEY), *self._live()]
             if self.traits.version is not None:
-                version = getattr(self.model, self.traits.version)
-                values[self.traits.version] = version + 1
+                version = mapped[self.traits.version]
+                values[version] = version + 1
                 if check_version:
                     where.append(version == bindparam(_VERSION))
+            # ORM-enabled only where it must build entities
+            target = self.model if returning is True else self.traits.model.__table__
             stmt = (
-                update(self.model)
+                update(target)
                 .where(*where)
                 .values(values)
                 # bound parameters defeat the ORM's in-Python evaluation: see _synchronize
@@ -710,9 +715,17 @@ class SQLAlchemyRepository(Generic[ModelT]):
             return builtins.list((await self._executor.execute(stmt, parameters)).all())
 
     def _column(self, name: str) -> Any:
-        if name not in self.traits.model.__mapper__.column_attrs:
-            raise ConfigurationError(f"{self.model.__name__} has no column attribute {name!r}.")
-        return getattr(self.model, name)
+        """The table column of attribute ``name`` (labelled ``name`` where the column's key
+        differs), for statements that build no entities: ORM attributes would make each
+        execution costlier (annotated cache keys, the ORM compile state)."""
+
+        def build() -> Any:
+            if name not in self.traits.model.__mapper__.column_attrs:
+                raise ConfigurationError(f"{self.model.__name__} has no column attribute {name!r}.")
+            column = self.traits.model.__mapper__.columns[name]
+            return column if column.key == name else column.label(name)
+
+        return self._prepare(("column", name), build)
 
     async def _count(self, where: Criteria) -> int:
         unfiltered = self._live()
@@ -724,7 +737,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
             return int(await self._executor.scalar(stmt) or 0)
 
     def _count_statement(self, where: Criteria) -> Select[Any]:
-        return select(func.count()).select_from(self.model).where(*where)
+        return select(func.count()).select_from(self.traits.model.__table__).where(*where)
 
     async def _rowcount(self, stmt: Any, params: Mapping[str, Any] | None = None) -> int:
         with self._errors():
@@ -759,6 +772,12 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if fields is None:
             return await self.get_or_none(key, include_deleted=True)
         return await self._row_or_none(key, fields, True)
+
+    def _insert_target(self, fields: tuple[str, ...] | None) -> Any:
+        """The model for entities; else its table, where rows' keys name its columns."""
+        if fields is None or not self.traits.keys_are_column_keys:
+            return self.model
+        return self.traits.model.__table__
 
     def _returning(self, stmt: Any, fields: tuple[str, ...] | None, **options: Any) -> Any:
         """``stmt`` returning the entity (``fields`` is None) or those columns."""

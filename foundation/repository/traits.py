@@ -30,6 +30,8 @@ class ModelTraits:
     insert_defaults: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = ()
     # defaults with one value per statement: the time and the actor of the write
     statement_defaults: frozenset[str] = frozenset()
+    # every attribute is named as its table column: rows insert as they are through Core
+    keys_are_column_keys: bool = False
 
     def touch_values(self) -> dict[str, Any]:
         """Values that every write refreshes (``updated_at``, ``updated_by``, ...)."""
@@ -103,6 +105,7 @@ def read_traits(model: type[Any]) -> ModelTraits:
         touch=tuple(touch),
         insert_defaults=defaults,
         statement_defaults=per_statement,
+        keys_are_column_keys=all(column.key == key for key, column in keys.items()),
     )
 
 

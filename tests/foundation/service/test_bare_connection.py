@@ -44,6 +44,15 @@ def test_the_plan_follows_the_overrides() -> None:
     assert _plan(SessionAccountService) == (None, None)
     assert _plan(AccountService) == (fields, None)  # hooks: reads bare, writes not
 
+    class OwnUpdate(AccountRepository):
+        async def update(self, *args: Any, **kwargs: Any) -> Any:
+            return await super().update(*args, **kwargs)
+
+    class OnOwnUpdate(PlainAccountService):
+        repository_type = OwnUpdate
+
+    assert _plan(OnOwnUpdate) == (None, None)  # its update must run, on a session
+
 
 async def test_a_plain_service_writes_without_a_unit_of_work(
     database: Database, monkeypatch: pytest.MonkeyPatch

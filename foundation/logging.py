@@ -39,6 +39,8 @@ _TEXT_FORMAT = (
     "<cyan>{name}</cyan> | rid={extra[request_id]} actor={extra[actor]} | "
     "<level>{message}</level>"
 )
+# one encoder for every line: ``json.dumps`` with options builds a new one per call
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 _ROUTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "alembic")
 
 
@@ -69,7 +71,7 @@ class JsonSink:
         if record["exception"] is not None:
             # the formatted message ends with the traceback loguru rendered (no variables)
             line["exception"] = str(message)[len(record["message"]) :].strip()
-        self.stream.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
+        self.stream.write(_encode(line) + "\n")
         if self._flush is not None:
             self._flush()
 

@@ -263,11 +263,24 @@ def _json(
     )
 
 
+def _page_json(
+    spec: _Resource, model: Any, adapter: TypeAdapter[Any], body: dict[str, Any]
+) -> Response:
+    """The page ``body`` as JSON. Items that are the read schema already (what a
+    ``BaseService`` answers) go into the envelope as they are; anything else is validated
+    through it."""
+    read = spec.read
+    if all(type(item) is read for item in body["items"]):
+        return _json(adapter, model.model_construct(**body))
+    return _json(adapter, adapter.validate_python(body, from_attributes=True))
+
+
 def _add_list(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     read_query = list_query(spec.repository, cursor=False)
-    page_adapter: TypeAdapter[Any] = TypeAdapter(Page[spec.read])  # type: ignore[name-defined]
+    page_model: Any = Page[spec.read]  # type: ignore[name-defined]
+    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
     async def list_items(source: Any, **values: Any) -> Any:
         query = await read_query(**values)
@@ -280,7 +293,7 @@ def _add_list(
             "limit": page.limit,
             "offset": page.offset,
         }
-        return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
+        return _page_json(spec, page_model, page_adapter, body)
 
     _take_query_parameters(list_items, read_query, service_dep)
     router.add_api_route(
@@ -297,7 +310,8 @@ def _add_cursor(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     read_query = list_query(spec.repository, cursor=True)
-    page_adapter: TypeAdapter[Any] = TypeAdapter(CursorPage[spec.read])  # type: ignore[name-defined]
+    page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
+    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
     async def list_items_by_cursor(source: Any, **values: Any) -> Any:
         query = await read_query(**values)
@@ -310,7 +324,7 @@ def _add_cursor(
             "next_cursor": page.next_cursor,
             "previous_cursor": page.previous_cursor,
         }
-        return _json(page_adapter, page_adapter.validate_python(body, from_attributes=True))
+        return _page_json(spec, page_model, page_adapter, body)
 
     _take_query_parameters(list_items_by_cursor, read_query, service_dep)
     router.add_api_route(

@@ -408,6 +408,42 @@ async def test_a_custom_provider_builds_the_service(database: Database) -> None:
     assert built == ["custom"]
 
 
+async def test_pages_of_other_items_are_validated_through_the_read_schema(
+    database: Database,
+) -> None:
+    """A service answering items that are not the read schema (plain dicts here) still
+    gets the documented page: its items are validated on the way out."""
+
+    class DictService(GadgetService):
+        async def list(self, *args: Any, **kwargs: Any) -> Any:
+            page = await super().list(*args, **kwargs)
+            page.items = [item.model_dump() for item in page.items]
+            return page
+
+    def router_for(service: Any) -> APIRouter:
+        return crud_router(
+            service,
+            path="/gadgets",
+            name="gadget",
+            create_schema=GadgetIn,
+            update_schema=GadgetPatch,
+            operations=[Operation.LIST, Operation.CURSOR, Operation.CREATE],
+            write_access=None,
+        )
+
+    async with client(
+        create_app(SETTINGS, routers=[router_for(GadgetService)], database=database)
+    ) as http:
+        assert (await http.post(BASE, json={"name": "x"})).status_code == 201
+        expected = [(await http.get(BASE)).json(), (await http.get(f"{BASE}/cursor")).json()]
+    async with client(
+        create_app(SETTINGS, routers=[router_for(DictService)], database=database)
+    ) as http:
+        answered = [(await http.get(BASE)).json(), (await http.get(f"{BASE}/cursor")).json()]
+    assert answered == expected
+    assert expected[0]["items"][0]["name"] == "x"
+
+
 async def test_unsupported_method_lists_every_method_of_the_path(
     http: httpx.AsyncClient,
 ) -> None:

@@ -485,8 +485,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def hard_delete(self, id: Any) -> None:
         """Delete the row for good (soft-deleted rows included); ``NotFoundError``."""
         key = self._id(id)
-        stmt = delete(self.traits.model.__table__).where(self._pk == key)
-        if await self._rowcount(stmt) == 0:
+        # in a session, ORM-enabled: the session forgets the deleted object
+        target = self.model if self._session is not None else self.traits.model.__table__
+        if await self._rowcount(delete(target).where(self._pk == key)) == 0:
             raise self._not_found(key)
 
     async def restore(self, id: Any) -> ModelT:

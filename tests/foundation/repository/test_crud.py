@@ -256,6 +256,14 @@ async def test_hard_delete_removes_live_and_soft_deleted_rows(
         await gadgets.hard_delete(live.id)
 
 
+async def test_hard_delete_in_a_session_forgets_the_object(
+    gadgets: GadgetRepository, db_session: AsyncSession
+) -> None:
+    gadget = await gadgets.create({"sku": "h-3", "name": "Gone"})
+    await gadgets.hard_delete(gadget.id)
+    assert await db_session.get(Gadget, gadget.id) is None  # not the stale object
+
+
 async def test_delete_on_a_model_without_soft_delete_removes_the_row(
     gadgets: GadgetRepository, parts: PartRepository
 ) -> None:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import aiosqlite
 from pydantic import SecretStr
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
 from foundation.config import DatabaseSettings
 
@@ -101,7 +103,14 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
     def _on_begin(connection: Any) -> None:
         # reads outside a unit of work need no SAVEPOINT, so no transaction of their own:
         # each statement then reads on its own, as with the driver's default handling
-        if not connection.get_execution_options().get(READ_ONLY_OPTION):
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            return
+        driver = connection.connection.driver_connection
+        if isinstance(driver, aiosqlite.Connection):
+            # one trip to aiosqlite's thread; a statement through SQLAlchemy's cursor takes
+            # three (open, execute, close), and each trip is a GIL hand-over
+            _await(driver.execute("BEGIN"))
+        else:
             connection.exec_driver_sql("BEGIN")
 
 

@@ -250,6 +250,12 @@ async def test_a_connection_lost_in_use_fails_once_then_the_pool_reconnects(
         await admin.dispose()
 
 
+def _in_transaction(connection: AsyncConnection) -> bool | None:
+    """Whether SQLite's driver holds an open transaction (what BEGIN opens); None elsewhere."""
+    driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    return getattr(driver, "in_transaction", None)
+
+
 async def test_reading_borrows_a_pooled_connection_without_a_transaction_of_its_own(
     empty_db_engine: AsyncEngine,
 ) -> None:
@@ -268,16 +274,17 @@ async def test_reading_borrows_a_pooled_connection_without_a_transaction_of_its_
     try:
         async with database.reading() as connection:
             assert await connection.scalar(select(func.count()).select_from(Widget)) == 1
-        reads = list(statements)
-        statements.clear()
-        async with database.transaction() as session:
-            assert await session.scalar(select(func.count()).select_from(Widget)) == 1
+            reading_in_transaction = _in_transaction(connection)
     finally:
         event.remove(empty_db_engine.sync_engine, "before_cursor_execute", record)
-    assert len(reads) == 1
-    assert "count" in reads[0].lower()
-    if database.dialect == "sqlite":  # the unit of work's explicit BEGIN, seen by the same hook
-        assert statements[0] == "BEGIN"
+    assert len(statements) == 1
+    assert "count" in statements[0].lower()
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Widget)) == 1
+        unit_in_transaction = _in_transaction(await session.connection())
+    if database.dialect == "sqlite":  # the unit of work's explicit BEGIN, and none here
+        assert unit_in_transaction
+        assert not reading_in_transaction
     assert database.pool_status().get("checked_out", 0) == 0
 
 

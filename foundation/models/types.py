@@ -58,6 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         call per value read."""
         if dialect.name == "postgresql" and dialect.driver == "asyncpg":
             return None
+        if dialect.name == "sqlite":
+            return _from_sqlite  # one call per value: parse and mark UTC together
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
@@ -70,3 +72,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is UTC:  # asyncpg's answer for timestamptz: nothing to convert
             return value  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _from_sqlite(value: Any) -> datetime | None:
+    """A stored SQLite datetime (UTC wall time, as text) as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value.tzinfo is None:  # pragma: no cover - a connection parsing types itself
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)  # type: ignore[no-any-return]  # pragma: no cover

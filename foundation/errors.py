@@ -274,12 +274,23 @@ def classify_db_error(error: BaseException) -> FoundationError:
     return cls(details=_details(orig, cls))
 
 
+def translated_db_error(error: BaseException) -> FoundationError | None:
+    """The foundation error ``translate_db_errors`` raises for ``error``; ``None`` for an
+    exception it lets through unchanged."""
+    if isinstance(error, StaleDataError):
+        return ConcurrencyError()
+    if isinstance(error, sa_exc.DBAPIError | ConnectionError | OSError):
+        return classify_db_error(error)
+    return None
+
+
 @contextmanager
 def translate_db_errors() -> Iterator[None]:
     """Re-raise database exceptions raised inside the block as foundation errors."""
     try:
         yield
-    except StaleDataError as error:
-        raise ConcurrencyError() from error
-    except (sa_exc.DBAPIError, ConnectionError, OSError) as error:
-        raise classify_db_error(error) from error
+    except Exception as error:
+        translated = translated_db_error(error)
+        if translated is None:
+            raise
+        raise translated from error

@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -23,7 +22,7 @@ from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
 from foundation.db.engine import READ_ONLY_OPTION, create_engine
-from foundation.errors import DatabaseUnavailableError, classify_db_error, translate_db_errors
+from foundation.errors import DatabaseUnavailableError, translate_db_errors, translated_db_error
 
 
 class Database:
@@ -119,7 +118,7 @@ class Database:
         """
         if self._bind is not None:
             return _Borrowed(self._bind)
-        return _Reading(self._reader)
+        return _Pooled(self._reader, commit=False)
 
     def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection in a transaction of its own, for Core statements: committed when the
@@ -131,7 +130,7 @@ class Database:
         """
         if self._bind is not None:
             return _Savepoint(self._bind)
-        return _Writing(self.engine)
+        return _Pooled(self.engine, commit=True)
 
     async def ping(self, timeout: float = 2.0) -> float:
         """Run ``SELECT 1``; return the latency in seconds or raise ``DatabaseUnavailableError``."""
@@ -173,16 +172,19 @@ class Database:
             await self.engine.dispose()
 
 
-class _Reading(AbstractAsyncContextManager[AsyncConnection]):
-    """``Database.reading()``: a pooled connection, errors translated, rolled back at exit.
+class _Pooled(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.reading()`` and ``writing()``: a pooled connection, errors translated;
+    ``commit`` commits a clean block, and whatever was not committed is rolled back when
+    the connection goes back to the pool.
 
-    A plain class: a generator context manager costs more on every read.
+    A plain class: a generator context manager costs more on every call.
     """
 
-    __slots__ = ("_connection", "_engine")
+    __slots__ = ("_commit", "_connection", "_engine")
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, commit: bool) -> None:
         self._engine = engine
+        self._commit = commit
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> AsyncConnection:
@@ -196,9 +198,14 @@ class _Reading(AbstractAsyncContextManager[AsyncConnection]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._connection is not None:
+        connection = self._connection
+        if connection is not None:
             with translate_db_errors():
-                await self._connection.close()
+                try:
+                    if self._commit and exc_type is None:
+                        await connection.commit()  # the first statement began the transaction
+                finally:
+                    await connection.close()
         _raise_translated(exc)
 
 
@@ -219,38 +226,6 @@ class _Borrowed(AbstractAsyncContextManager[AsyncConnection]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        _raise_translated(exc)
-
-
-class _Writing(AbstractAsyncContextManager[AsyncConnection]):
-    """``Database.writing()``: a pooled connection whose transaction commits at a clean exit."""
-
-    __slots__ = ("_connection", "_engine")
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-
-    async def __aenter__(self) -> AsyncConnection:
-        with translate_db_errors():
-            self._connection = await self._engine.connect()
-        return self._connection
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        connection = self._connection
-        if connection is None:
-            return
-        with translate_db_errors():
-            try:
-                if exc_type is None:
-                    await connection.commit()  # the first statement began the transaction
-            finally:
-                await connection.close()  # rolls back whatever was not committed
         _raise_translated(exc)
 
 
@@ -287,5 +262,6 @@ class _Savepoint(AbstractAsyncContextManager[AsyncConnection]):
 def _raise_translated(exc: BaseException | None) -> None:
     """Raise a database error from a ``reading()``/``writing()`` block as the foundation
     error ``transaction()`` would raise; leave any other exception as it is."""
-    if isinstance(exc, DBAPIError | ConnectionError | OSError):
-        raise classify_db_error(exc) from exc
+    translated = None if exc is None else translated_db_error(exc)
+    if translated is not None:
+        raise translated from exc

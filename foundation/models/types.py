@@ -59,27 +59,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name == "postgresql" and dialect.driver == "asyncpg":
             return None
         if dialect.name == "sqlite":
-            return _from_sqlite  # one call per value: parse and mark UTC together
+            return _as_utc  # one call per value: parse and mark UTC together
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # pragma: no cover - SQLite without the datetime adapter
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-        if value.tzinfo is UTC:  # asyncpg's answer for timestamptz: nothing to convert
-            return value  # type: ignore[no-any-return]
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+        return _as_utc(value)
 
 
-def _from_sqlite(value: Any) -> datetime | None:
-    """A stored SQLite datetime (UTC wall time, as text) as an aware UTC datetime."""
+def _as_utc(value: Any) -> datetime | None:
+    """A datetime read back (UTC wall time: naive, aware, or SQLite's text) as an aware
+    UTC datetime."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    if value.tzinfo is None:  # pragma: no cover - a connection parsing types itself
+    if isinstance(value, str):  # SQLite's text, parsed here in the same call
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    if value.tzinfo is UTC:  # pragma: no cover - a driver answering aware UTC values
+        return value  # type: ignore[no-any-return]
     return value.astimezone(UTC)  # type: ignore[no-any-return]  # pragma: no cover

@@ -84,12 +84,7 @@ def read_traits(model: type[Any]) -> ModelTraits:
         elif default is not None and getattr(default, "is_scalar", False):
             touch.append((key, _constant(default.arg)))
     keep = {pk}
-    defaults = _insert_defaults(keys)
-    per_statement = frozenset(
-        key
-        for key, column in keys.items()
-        if getattr(getattr(column.default, "arg", None), "__wrapped__", None) in _PER_STATEMENT
-    )
+    defaults, per_statement = _insert_defaults(keys)
     if issubclass(model, TimestampMixin):
         keep.add("created_at")
     if issubclass(model, AuditMixin):
@@ -111,11 +106,13 @@ def read_traits(model: type[Any]) -> ModelTraits:
 
 def _insert_defaults(
     columns: Mapping[str, Column[Any]],
-) -> tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]:
+) -> tuple[tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...], frozenset[str]]:
     """Column defaults computable from the row alone, those reading other values last;
-    a default that needs the statement's context otherwise is left to SQLAlchemy."""
+    a default that needs the statement's context otherwise is left to SQLAlchemy. Also the
+    keys whose default is the same for every row of a statement (the time, the actor)."""
     plain: list[tuple[str, Callable[[Mapping[str, Any]], Any]]] = []
     dependent: list[tuple[str, Callable[[Mapping[str, Any]], Any]]] = []
+    per_statement: set[str] = set()
     for key, column in columns.items():
         default = column.default
         if default is None or getattr(default, "is_sequence", False):
@@ -127,9 +124,11 @@ def _insert_defaults(
             wrapped = getattr(arg, "__wrapped__", None)  # SQLAlchemy wraps zero-argument ones
             if wrapped is not None:
                 plain.append((key, _ignore_row(wrapped)))
+                if wrapped in _PER_STATEMENT:
+                    per_statement.add(key)
             elif arg in ROW_DEFAULTS:
                 dependent.append((key, ROW_DEFAULTS[arg]))
-    return (*plain, *dependent)
+    return (*plain, *dependent), frozenset(per_statement)
 
 
 _PER_STATEMENT = (utcnow, current_actor)

@@ -14,7 +14,7 @@ from foundation.config import (
     get_settings,
 )
 from foundation.context import acting_as, current_actor, current_request_id, request_context
-from foundation.db import Database, create_engine, normalize_url, run_in_transaction
+from foundation.db import Database, UnitOfWork, create_engine, normalize_url, run_in_transaction
 from foundation.errors import (
     AuthenticationError,
     ConcurrencyError,
@@ -79,6 +79,7 @@ __all__ = [
     "TransactionConflictError",
     "UTCDateTime",
     "UUIDPrimaryKeyMixin",
+    "UnitOfWork",
     "ValidationError",
     "VersionedMixin",
     "__version__",

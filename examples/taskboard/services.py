@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from foundation import ForeignKeyError
+from foundation import ForeignKeyError, UnitOfWork
 from foundation.repository import (
     EQUALITY_OPS,
     ORDERING_OPS,
@@ -76,21 +74,21 @@ class TaskService(BaseService[Task, TaskCreate, TaskUpdate, TaskRead]):
     repository_type = TaskRepository
     read_schema = TaskRead
 
-    async def before_create(self, session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
-        await _require_project(session, values["project_id"])
+    async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
+        await _require_project(unit, values["project_id"])
         return values
 
     async def before_update(
-        self, session: AsyncSession, id: Any, changes: dict[str, Any]
+        self, unit: UnitOfWork, id: Any, changes: dict[str, Any]
     ) -> dict[str, Any]:
         if "project_id" in changes:
-            await _require_project(session, changes["project_id"])
+            await _require_project(unit, changes["project_id"])
         return changes
 
 
-async def _require_project(session: AsyncSession, project_id: Any) -> None:
+async def _require_project(unit: UnitOfWork, project_id: Any) -> None:
     """The database checks the key too; this also refuses soft-deleted projects."""
-    if await ProjectRepository(session).get_or_none(project_id) is None:
+    if await ProjectRepository(unit).get_or_none(project_id) is None:
         raise ForeignKeyError(
             f"Project {project_id} does not exist.",
             details={"field": "project_id", "resource": "Project"},

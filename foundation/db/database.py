@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
+    AsyncSessionTransaction,
     AsyncTransaction,
     async_sessionmaker,
 )
@@ -22,19 +23,24 @@ from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
 from foundation.db.engine import READ_ONLY_OPTION, create_engine
-from foundation.errors import DatabaseUnavailableError, translate_db_errors, translated_db_error
+from foundation.db.unit import UnitOfWork
+from foundation.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    translate_db_errors,
+    translated_db_error,
+)
 
 
 class Database:
-    """An async engine with its session factory.
+    """An async engine with its session factory and the unit of work.
 
-    ``transaction()`` is the unit of work: it commits when the block succeeds, rolls back on
-    any exception, and nests through SAVEPOINTs when entered again inside itself. Built with
-    ``bind=connection`` it joins an outer transaction on that connection (test isolation):
-    commits become SAVEPOINT releases and nothing outlives the outer rollback.
-
-    ``reading()`` and ``writing()`` are the light alternatives for work outside any unit of
-    work that needs no entities: a bare connection, no ORM session.
+    ``unit()`` is the unit of work: one connection in one transaction, committed when the
+    block succeeds, rolled back on any exception, nested through SAVEPOINTs when entered
+    again inside itself; its ORM session is made only when asked for. ``transaction()`` is
+    the same unit yielding its session. Built with ``bind=connection`` it joins an outer
+    transaction on that connection (test isolation): commits become SAVEPOINT releases and
+    nothing outlives the outer rollback.
     """
 
     def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
@@ -47,10 +53,10 @@ class Database:
         if bind is not None:
             options["join_transaction_mode"] = "create_savepoint"
         self.sessionmaker = async_sessionmaker(bind=bind or engine, **options)
-        # (task, session): child tasks inherit context variables, but must not share a
-        # session — an AsyncSession is not safe for concurrent use.
-        self._current: ContextVar[tuple[asyncio.Task[Any] | None, AsyncSession] | None] = (
-            ContextVar(f"foundation_session_{id(self)}", default=None)
+        # (task, unit): child tasks inherit context variables, but must not share a unit —
+        # neither a connection nor an AsyncSession is safe for concurrent use.
+        self._current: ContextVar[tuple[asyncio.Task[Any] | None, UnitOfWork] | None] = ContextVar(
+            f"foundation_unit_{id(self)}", default=None
         )
 
     @classmethod
@@ -69,68 +75,54 @@ class Database:
         async with self.sessionmaker() as session:
             yield session
 
-    def current_session(self) -> AsyncSession | None:
-        """The session of the ``transaction()`` open in this task, if any."""
+    def current_unit(self) -> UnitOfWork | None:
+        """The unit of work open in this task, if any."""
         current = self._current.get()
         if current is None or current[0] is not asyncio.current_task():
             return None
         return current[1]
 
+    def current_session(self) -> AsyncSession | None:
+        """The session of the unit of work open in this task (made if it had none), if any."""
+        unit = self.current_unit()
+        return None if unit is None else unit.session
+
+    def unit(
+        self, *, readonly: bool = False, savepoint: bool = True
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work: one pooled connection in one transaction, committed when the block
+        succeeds and rolled back on any exception (errors translated). Its ORM session is
+        made only when ``unit.session`` is asked for.
+
+        Inside an open unit in the same task, it joins that unit: in a SAVEPOINT
+        (``savepoint=True``, through the session), or as it is (``savepoint=False``: an error
+        then fails the outer unit too, which is what a caller that lets it propagate wants).
+        ``readonly`` units commit nothing; on SQLite they read without an explicit ``BEGIN``.
+        A write unit cannot join a read-only one (``ConfigurationError``). Bound to an outer
+        connection (test isolation), a write unit is a SAVEPOINT on that connection and a
+        read-only one reads on it, seeing what the test wrote.
+        """
+        return _Unit(self, readonly, savepoint)
+
     @asynccontextmanager
     async def transaction(self, *, savepoint: bool = True) -> AsyncIterator[AsyncSession]:
-        """Unit of work: commit on success, roll back on error; nested calls use SAVEPOINTs.
-
-        ``savepoint=False`` joins an open unit of work as it is (two round trips fewer): an
-        error inside then fails the whole outer unit, which is what a caller that lets it
-        propagate wants anyway.
-        """
-        outer = self.current_session()
-        if outer is not None and not savepoint:
-            yield outer
-            return
-        if outer is not None:
-            with translate_db_errors():
-                async with outer.begin_nested():
-                    yield outer
-            return
-        async with self.sessionmaker() as session:
-            token = self._current.set((asyncio.current_task(), session))
-            try:
-                with translate_db_errors():
-                    yield session
-                    await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-            finally:
-                self._current.reset(token)
+        """``unit()``, yielding its session: commit on success, roll back on error; nested
+        calls use SAVEPOINTs, or join as they are with ``savepoint=False``."""
+        async with self.unit(savepoint=savepoint) as unit:
+            yield unit.session
 
     def reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection for reads: Core statements only, nothing is committed.
+        """The connection of a read-only ``unit()``: Core statements, nothing committed.
 
-        Cheaper than ``transaction()`` by the whole ORM session: the connection comes from
-        the pool and goes back with a rollback. On PostgreSQL and MariaDB the statements
-        share one transaction, as in ``transaction()``; on SQLite each one reads on its own
-        (the driver's default), without the explicit ``BEGIN`` that SAVEPOINTs need. Bound
-        to an outer connection (test isolation), it reads on that connection, seeing what
-        the test wrote. Inside a ``transaction()`` read through its session instead: it may
-        hold writes not yet flushed.
+        Inside a unit of work it reads on that unit's connection: what its session has not
+        flushed yet is not visible there.
         """
-        if self._bind is not None:
-            return _Borrowed(self._bind)
-        return _Pooled(self._reader, commit=False)
+        return _ConnectionOf(_Unit(self, True, True))
 
     def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection in a transaction of its own, for Core statements: committed when the
-        block succeeds, rolled back on any exception (errors translated).
-
-        ``transaction()`` without the ORM session; the same statements, the same
-        all-or-nothing. Bound to an outer connection (test isolation), it is a SAVEPOINT
-        on that connection, as ``transaction()`` is then.
-        """
-        if self._bind is not None:
-            return _Savepoint(self._bind)
-        return _Pooled(self.engine, commit=True)
+        """The connection of a ``unit()``: committed when the block succeeds, rolled back on
+        any exception; a SAVEPOINT inside another unit."""
+        return _ConnectionOf(_Unit(self, False, True))
 
     async def ping(self, timeout: float = 2.0) -> float:
         """Run ``SELECT 1``; return the latency in seconds or raise ``DatabaseUnavailableError``."""
@@ -172,25 +164,42 @@ class Database:
             await self.engine.dispose()
 
 
-class _Pooled(AbstractAsyncContextManager[AsyncConnection]):
-    """``Database.reading()`` and ``writing()``: a pooled connection, errors translated;
-    ``commit`` commits a clean block, and whatever was not committed is rolled back when
-    the connection goes back to the pool.
+class _Unit(AbstractAsyncContextManager[UnitOfWork]):
+    """``Database.unit()``; a plain class, cheaper per call than a generator."""
 
-    A plain class: a generator context manager costs more on every call.
-    """
+    __slots__ = ("_database", "_nested", "_owner", "_readonly", "_savepoint", "_token", "_tx")
 
-    __slots__ = ("_commit", "_connection", "_engine")
+    def __init__(self, database: Database, readonly: bool, savepoint: bool) -> None:
+        self._database = database
+        self._readonly = readonly
+        self._savepoint = savepoint
+        self._owner: UnitOfWork | None = None  # set when this block opened the unit
+        self._nested: AsyncSessionTransaction | None = None
+        self._tx: AsyncTransaction | None = None
+        self._token: Token[Any] | None = None
 
-    def __init__(self, engine: AsyncEngine, *, commit: bool) -> None:
-        self._engine = engine
-        self._commit = commit
-        self._connection: AsyncConnection | None = None
-
-    async def __aenter__(self) -> AsyncConnection:
+    async def __aenter__(self) -> UnitOfWork:
+        database = self._database
+        outer = database.current_unit()
+        if outer is not None:
+            if outer.readonly and not self._readonly:
+                raise ConfigurationError("A unit of work cannot write inside a read-only one.")
+            if self._savepoint and not self._readonly:
+                with translate_db_errors():
+                    self._nested = await outer.session.begin_nested()
+            return outer
+        bind = database._bind
         with translate_db_errors():
-            self._connection = await self._engine.connect()
-        return self._connection
+            if bind is None:
+                engine = database._reader if self._readonly else database.engine
+                connection = await engine.connect()
+            else:
+                connection = bind
+                if not self._readonly:
+                    self._tx = await connection.begin_nested()
+        unit = self._owner = UnitOfWork(connection, database.sessionmaker, readonly=self._readonly)
+        self._token = database._current.set((asyncio.current_task(), unit))
+        return unit
 
     async def __aexit__(
         self,
@@ -198,50 +207,72 @@ class _Pooled(AbstractAsyncContextManager[AsyncConnection]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        connection = self._connection
-        if connection is not None:
-            with translate_db_errors():
+        unit = self._owner
+        if unit is None:
+            nested = self._nested
+            if nested is not None and nested.is_active:
+                with translate_db_errors():
+                    if exc_type is None:
+                        try:
+                            await nested.commit()  # flushes first: may fail
+                        except BaseException:
+                            await nested.rollback()
+                            raise
+                    else:
+                        await nested.rollback()
+            _raise_translated(exc)
+            return
+        self._database._current.reset(self._token)  # type: ignore[arg-type]  # set on enter
+        failed = exc_type is not None
+        try:
+            if not failed and not unit.readonly:
                 try:
-                    if self._commit and exc_type is None:
-                        await connection.commit()  # the first statement began the transaction
-                finally:
-                    await connection.close()
+                    with translate_db_errors():
+                        await self._commit(unit)
+                except BaseException:
+                    failed = True
+                    raise
+        finally:
+            await self._close(unit, failed=failed)
         _raise_translated(exc)
 
+    async def _commit(self, unit: UnitOfWork) -> None:
+        session = unit._session
+        if session is not None:
+            await session.commit()  # flushes; the transaction is the unit's (rollback_only)
+        if self._tx is not None:
+            await self._tx.commit()
+        elif self._database._bind is None:
+            await unit.connection.commit()
 
-class _Borrowed(AbstractAsyncContextManager[AsyncConnection]):
-    """``Database.reading()`` on a connection owned by someone else: left open."""
-
-    __slots__ = ("_connection",)
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
-    async def __aenter__(self) -> AsyncConnection:
-        return self._connection
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        _raise_translated(exc)
-
-
-class _Savepoint(AbstractAsyncContextManager[AsyncConnection]):
-    """``Database.writing()`` on a connection owned by someone else: a SAVEPOINT on it."""
-
-    __slots__ = ("_connection", "_savepoint")
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-        self._savepoint: AsyncTransaction | None = None
-
-    async def __aenter__(self) -> AsyncConnection:
+    async def _close(self, unit: UnitOfWork, *, failed: bool) -> None:
+        """Give the connection back; what was not committed is rolled back."""
+        session = unit._session
+        bound = self._database._bind is not None
         with translate_db_errors():
-            self._savepoint = await self._connection.begin_nested()
-        return self._connection
+            try:
+                # a bound read-only unit joined the test's own transaction: never roll it back
+                if failed and session is not None and not (bound and unit.readonly):
+                    await session.rollback()
+                if self._tx is not None and self._tx.is_active:
+                    await self._tx.rollback()
+            finally:
+                if session is not None:
+                    await session.close()
+                if not bound:
+                    await unit.connection.close()
+
+
+class _ConnectionOf(AbstractAsyncContextManager[AsyncConnection]):
+    """``Database.reading()``/``writing()``: a unit, handing out only its connection."""
+
+    __slots__ = ("_unit",)
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+
+    async def __aenter__(self) -> AsyncConnection:
+        return (await self._unit.__aenter__()).connection
 
     async def __aexit__(
         self,
@@ -249,19 +280,12 @@ class _Savepoint(AbstractAsyncContextManager[AsyncConnection]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        savepoint = self._savepoint
-        if savepoint is not None and savepoint.is_active:
-            with translate_db_errors():
-                if exc_type is None:
-                    await savepoint.commit()
-                else:
-                    await savepoint.rollback()
-        _raise_translated(exc)
+        await self._unit.__aexit__(exc_type, exc, traceback)
 
 
 def _raise_translated(exc: BaseException | None) -> None:
-    """Raise a database error from a ``reading()``/``writing()`` block as the foundation
-    error ``transaction()`` would raise; leave any other exception as it is."""
+    """Raise a database error from a unit's block as the foundation error it stands for;
+    leave any other exception as it is."""
     translated = None if exc is None else translated_db_error(exc)
     if translated is not None:
         raise translated from exc

@@ -85,7 +85,7 @@ async def run_in_transaction(
         async with database.transaction() as session:
             return await work(session)
 
-    if database.current_session() is not None:
+    if database.current_unit() is not None:
         return await unit()
     name = getattr(work, "__qualname__", "unit of work")
     return await retry_transient(

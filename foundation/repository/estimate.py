@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -27,7 +26,11 @@ def _compile_explain(element: Explain, compiler: SQLCompiler, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
-async def estimate_rows(session: AsyncSession | AsyncConnection, statement: Select[Any]) -> int:
+class _Scalars(Protocol):
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any: ...
+
+
+async def estimate_rows(session: _Scalars, statement: Select[Any]) -> int:
     """The planner's estimate of how many rows ``statement`` returns (PostgreSQL only)."""
     raw = await session.scalar(Explain(statement))
     plan = json.loads(raw) if isinstance(raw, str | bytes) else raw

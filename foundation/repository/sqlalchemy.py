@@ -44,10 +44,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import CursorResult, Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import CursorResult, Dialect, Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from foundation.db.unit import UnitOfWork
 from foundation.errors import (
     ConcurrencyError,
     ConfigurationError,
@@ -86,12 +87,12 @@ MAX_PREPARED = 256  # per repository class: update statements vary with the fiel
 
 
 class SQLAlchemyRepository(Generic[ModelT]):
-    """Async data access for ``model`` within one ``AsyncSession``.
+    """Async data access for ``model`` within one unit of work.
 
-    Built on an ``AsyncConnection`` instead (``Database.reading()``/``writing()``), it
-    answers what involves no entity: ``get_values``, ``list_values``, ``count``,
-    ``exists``, ``create_values``, ``update_values``, ``delete`` and ``hard_delete``; the
-    others need the session and raise ``ConfigurationError``.
+    Built on a ``UnitOfWork`` (``Database.unit()``), statements run on the unit's
+    connection until an entity method asks for its session, and through the session from
+    then on. An ``AsyncSession`` or an ``AsyncConnection`` serve as well: a connection gets
+    a session of its own on first use, joined to its transaction.
 
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
@@ -121,24 +122,23 @@ class SQLAlchemyRepository(Generic[ModelT]):
         check_sortable(model, cls.sortable)
         resolve_sort(model, cls.default_sort, None, cls.sortable, cls.traits.pk)
 
-    def __init__(self, session: AsyncSession | AsyncConnection) -> None:
+    def __init__(self, unit: UnitOfWork | AsyncSession | AsyncConnection) -> None:
         if not hasattr(type(self), "traits"):
             raise ConfigurationError(f"{type(self).__name__} does not declare a model.")
-        # Core statements (value reads, counts) run on either; entities need the session
-        self._executor = session
-        self._session = session if isinstance(session, AsyncSession) else None
+        self._unit: UnitOfWork | _SessionUnit
+        if isinstance(unit, AsyncSession):
+            self._unit = _SessionUnit(unit)
+        elif isinstance(unit, AsyncConnection):
+            self._unit = UnitOfWork(unit, _SESSIONS)
+        else:
+            self._unit = unit
         self._dialect: Dialect | None = None
         self._codec = CursorCodec(self.traits.model.__tablename__, self.cursor_secret)
 
     @property
     def session(self) -> AsyncSession:
-        """The session this repository works in."""
-        if self._session is None:
-            raise ConfigurationError(
-                f"{type(self).__name__} was built on a connection, which serves only the "
-                "reads and writes of values; build it on an AsyncSession for entities."
-            )
-        return self._session
+        """The ORM session this repository works in (the unit's, made on first use)."""
+        return self._unit.session
 
     # -- reads ---------------------------------------------------------------------
 
@@ -180,7 +180,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
         stmt = self._prepare(("values_by_key", names, include_deleted), build)
         with self._errors():
-            return (await self._executor.execute(stmt, {_KEY: key})).first()
+            return (await self._unit.execute(stmt, {_KEY: key})).first()
 
     async def get_many(
         self, ids: Sequence[Any], *, include_deleted: bool = False
@@ -286,7 +286,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         async def total(strategy: TotalStrategy) -> int:
             if strategy is TotalStrategy.ESTIMATED and self._dialect_name == "postgresql":
                 with self._errors():  # the planner's guess: no scan of the whole match
-                    return await estimate_rows(self._executor, select(self._pk).where(*where))
+                    return await estimate_rows(self._unit, select(self._pk).where(*where))
             return await self._count(where)
 
         return await offset_page(stmt, order, page, fetch, total)
@@ -305,7 +305,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """Whether any entity matches."""
         where = await self._where(filters, None, include_deleted)
         with self._errors():
-            found = await self._executor.scalar(select(self._pk).where(*where).limit(1))
+            found = await self._unit.scalar(select(self._pk).where(*where).limit(1))
         return found is not None
 
     # -- writes --------------------------------------------------------------------
@@ -347,7 +347,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         for row in params:
             row.setdefault(pk, self._new_id())
         with self._errors():
-            await self._executor.execute(insert(self._insert_target(fields)), params)
+            await self._unit.execute(insert(self._insert_target(fields)), params)
         keys = [row[pk] for row in params]
         if fields is None:
             by_id = {self._key(entity): entity for entity in await self.get_many(keys)}
@@ -478,7 +478,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         stmt = self._update_statement(tuple(values), check_version=False, returning=False)
         if await self._rowcount(stmt, _update_params(key, values, None)) == 0:
             raise self._not_found(key)
-        if self._session is not None:
+        if self._unit.has_session:
             self._synchronize(key, values)
         return None
 
@@ -486,7 +486,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """Delete the row for good (soft-deleted rows included); ``NotFoundError``."""
         key = self._id(id)
         # in a session, ORM-enabled: the session forgets the deleted object
-        target = self.model if self._session is not None else self.traits.model.__table__
+        target = self.model if self._unit.has_session else self.traits.model.__table__
         if await self._rowcount(delete(target).where(self._pk == key)) == 0:
             raise self._not_found(key)
 
@@ -685,14 +685,14 @@ class SQLAlchemyRepository(Generic[ModelT]):
     @property
     def _dialect_name(self) -> str:
         # the name needs no connection (unlike the server-dependent dialect flags)
-        executor = self._executor
-        if isinstance(executor, AsyncConnection):
-            return executor.dialect.name
-        return executor.get_bind(self.model).dialect.name
+        unit = self._unit
+        if isinstance(unit, UnitOfWork):
+            return unit.connection.dialect.name
+        return unit.session.get_bind(self.model).dialect.name
 
     async def _get_dialect(self) -> Dialect:
-        if self._dialect is None and isinstance(self._executor, AsyncConnection):
-            self._dialect = self._executor.dialect  # connected: the server flags are known
+        if self._dialect is None and isinstance(self._unit, UnitOfWork):
+            self._dialect = self._unit.connection.dialect  # connected: the server flags are known
         if self._dialect is None:
             dialect = self.session.get_bind(self.model).dialect
             if dialect.server_version_info is None:
@@ -713,7 +713,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> builtins.list[Any]:
         with self._errors():
-            return builtins.list((await self._executor.execute(stmt, parameters)).all())
+            return builtins.list((await self._unit.execute(stmt, parameters)).all())
 
     def _column(self, name: str) -> Any:
         """The table column of attribute ``name`` (labelled ``name`` where the column's key
@@ -735,14 +735,14 @@ class SQLAlchemyRepository(Generic[ModelT]):
         else:
             stmt = self._count_statement(where)
         with self._errors():
-            return int(await self._executor.scalar(stmt) or 0)
+            return int(await self._unit.scalar(stmt) or 0)
 
     def _count_statement(self, where: Criteria) -> Select[Any]:
         return select(func.count()).select_from(self.traits.model.__table__).where(*where)
 
     async def _rowcount(self, stmt: Any, params: Mapping[str, Any] | None = None) -> int:
         with self._errors():
-            result = await self._executor.execute(stmt, params)
+            result = await self._unit.execute(stmt, params)
         return int(cast(CursorResult[Any], result).rowcount)
 
     async def _update_one(
@@ -793,7 +793,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         with self._errors():
             if fields is None:
                 return builtins.list((await self.session.scalars(stmt, params)).all())
-            return builtins.list((await self._executor.execute(stmt, params)).all())
+            return builtins.list((await self._unit.execute(stmt, params)).all())
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -804,6 +804,27 @@ class SQLAlchemyRepository(Generic[ModelT]):
         except DuplicateError as error:
             _name_fields(error, self.model)
             raise
+
+
+# sessions for repositories built on a bare connection (joined to its transaction)
+_SESSIONS = async_sessionmaker(expire_on_commit=False)
+
+
+class _SessionUnit:
+    """A repository built on an ``AsyncSession``: every statement goes through it."""
+
+    __slots__ = ("session",)
+    has_session = True
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
+        result: Result[Any] = await self.session.execute(statement, parameters)
+        return result
+
+    async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+        return await self.session.scalar(statement, parameters)
 
 
 def _update_params(

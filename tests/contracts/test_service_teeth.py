@@ -52,7 +52,7 @@ BROKEN = {
     ),
     "validation that lets bad input through": (
         """
-    async def before_create(self, session, values):
+    async def before_create(self, unit, values):
         return values
         """,
         (),

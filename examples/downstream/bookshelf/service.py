@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookshelf.models import Book
 from bookshelf.repository import BookRepository
-from foundation import ValidationError
+from foundation import UnitOfWork, ValidationError
 from foundation.schemas import BaseSchema, ReadSchema
 from foundation.service import BaseService
 
@@ -46,7 +45,7 @@ class BookService(BaseService[Book, BookCreate, BookUpdate, BookRead]):
     repository_type = BookRepository
     read_schema = BookRead
 
-    async def before_create(self, session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+    async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
         if values["title"].isupper():
             raise ValidationError("Titles must not be all capitals.")
         return values

@@ -10,10 +10,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel as Schema
 from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foundation import BaseModel, SoftDeleteMixin, VersionedMixin
+from foundation import BaseModel, SoftDeleteMixin, UnitOfWork, VersionedMixin
 from foundation.errors import ConflictError, FoundationError, ValidationError
 from foundation.repository import EQUALITY_OPS, Op, SQLAlchemyRepository
 from foundation.service import BaseService
@@ -95,35 +94,35 @@ class AccountService(BaseService[Account, AccountCreate, AccountUpdate, AccountR
         self.operations: list[tuple[str, str]] = []
         self.events: list[str] = []
 
-    async def before_create(self, session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+    async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
         if values["name"].strip() == "":
             raise ValidationError("An account needs a name.", details={"field": "name"})
         values["name"] = values["name"].strip()
         return values
 
-    async def after_create(self, session: AsyncSession, entity: Account) -> None:
+    async def after_create(self, unit: UnitOfWork, entity: Any) -> None:
         self.events.append(f"created {entity.name}")
         if entity.balance:
-            await EntryRepository(session).create(
+            await EntryRepository(unit).create(
                 {"account_id": entity.id, "amount": entity.balance, "memo": "opening"}
             )
 
     async def before_update(
-        self, session: AsyncSession, id: Any, changes: dict[str, Any]
+        self, unit: UnitOfWork, id: Any, changes: dict[str, Any]
     ) -> dict[str, Any]:
         if "name" in changes and changes["name"] is None:
             raise ValidationError("The name cannot be removed.")
         return changes
 
-    async def after_update(self, session: AsyncSession, entity: Account) -> None:
+    async def after_update(self, unit: UnitOfWork, entity: Any) -> None:
         self.events.append(f"updated {entity.name}")
 
-    async def before_delete(self, session: AsyncSession, id: Any) -> None:
-        account = await self.repository(session).get(id)
+    async def before_delete(self, unit: UnitOfWork, id: Any) -> None:
+        account = await self.repository(unit).get(id)
         if account.balance != 0:
             raise ConflictError("Only an empty account can be closed.")
 
-    async def after_delete(self, session: AsyncSession, id: Any) -> None:
+    async def after_delete(self, unit: UnitOfWork, id: Any) -> None:
         self.events.append("deleted")
 
     async def on_operation(
@@ -134,8 +133,8 @@ class AccountService(BaseService[Account, AccountCreate, AccountUpdate, AccountR
 
     async def transfer(self, source: uuid.UUID, target: uuid.UUID, amount: int) -> None:
         """Move money: two entries and two balance updates, all or nothing."""
-        async with self.observed("transfer"), self.unit_of_work() as session:
-            accounts, entries = AccountRepository(session), EntryRepository(session)
+        async with self.observed("transfer"), self.unit_of_work() as unit:
+            accounts, entries = AccountRepository(unit), EntryRepository(unit)
             await entries.create_many(
                 [
                     {"account_id": source, "amount": -amount, "memo": "transfer out"},

@@ -19,7 +19,6 @@ from foundation.errors import (
 )
 from foundation.repository import CursorPage, CursorPagination, OffsetPagination, Page
 from foundation.service import BaseService, IBaseService
-from foundation.service.base import _row_fields
 from tests.foundation.service.models import (
     Account,
     AccountCreate,
@@ -172,7 +171,9 @@ async def test_services_called_inside_an_outer_unit_of_work_roll_back_with_it(
 
 
 class EntityReadService(AccountService):
-    """Reads through its own ``to_read``: lists must build entities for it."""
+    """Reads entities, through its own ``to_read``."""
+
+    read_fields = None
 
     def to_read(self, entity: Any) -> AccountRead:
         assert isinstance(entity, Account), type(entity)
@@ -186,10 +187,8 @@ async def test_list_reads_rows_yet_answers_exactly_as_from_entities(
     """The row path (default ``to_read``) and the entity path give the same pages and the
     same cursors, forwards and back."""
     rows, entities = AccountService(database), EntityReadService(database)
-    async with database.transaction() as session:
-        repository = AccountRepository(session)
-        assert _row_fields(AccountService, type(repository)) == tuple(AccountRead.model_fields)
-        assert _row_fields(EntityReadService, type(repository)) is None
+    assert AccountService.resolved_read_fields == tuple(AccountRead.model_fields)
+    assert EntityReadService.resolved_read_fields is None
     await rows.create_many([AccountCreate(name=f"n{i % 4}-{i}") for i in range(7)])
     for limit in (1, 3, 10):
         for offset in (0, 2, 6):
@@ -238,40 +237,47 @@ async def test_get_reads_a_row_yet_answers_exactly_as_from_the_entity(database: 
     assert row.name == "gone"
 
 
-async def test_a_repository_with_its_own_reads_keeps_them(database: Database) -> None:
-    """Rows would bypass an overridden ``list``/``get``/``get_or_none``: no row path then."""
+async def test_a_service_reading_entities_reads_through_the_repositorys_own_methods(
+    database: Database,
+) -> None:
+    """With ``read_fields = None`` the service calls ``get``/``list``, overrides included."""
+    calls: list[str] = []
 
-    class OwnList(AccountRepository):
+    class Scoped(AccountRepository):
         async def list(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("list")
             return await super().list(*args, **kwargs)
 
-    class OwnGetOrNone(AccountRepository):
         async def get_or_none(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("get_or_none")
             return await super().get_or_none(*args, **kwargs)
 
-    assert _row_fields(AccountService, AccountRepository) is not None
-    assert _row_fields(AccountService, OwnList) is None
-    assert _row_fields(AccountService, OwnGetOrNone) is None
+    class OnScoped(EntityReadService):
+        repository_type = Scoped
+
+    created = await OnScoped(database).create(AccountCreate(name="scoped"))
+    assert await OnScoped(database).get(created.id) == created
+    assert (await OnScoped(database).list()).total == 1
+    assert calls == ["get_or_none", "list"]
 
 
-async def test_reads_outside_a_unit_of_work_open_none(
+async def test_reads_make_no_session(
     service: AccountService, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """get, list and count read on a bare connection: no ORM session, nothing to commit."""
+    """get, list and count read rows on the unit's connection: no ORM session."""
     created = await service.create(AccountCreate(name="bare", balance=3))
 
     def no_unit_of_work(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("a read opened a unit of work")
+        raise AssertionError("made an ORM session")
 
-    monkeypatch.setattr(database, "transaction", no_unit_of_work)
+    monkeypatch.setattr(database, "sessionmaker", no_unit_of_work)
     assert await service.get(created.id) == created
     assert (await service.list()).items == [created]
     assert await service.count() == 1
     with pytest.raises(NotFoundError):
         await service.get(uuid.uuid4())
-    monkeypatch.undo()  # the check above can fail: a write does open one
-    monkeypatch.setattr(database, "transaction", no_unit_of_work)
-    with pytest.raises(AssertionError, match="opened a unit of work"):
+    # the check can fail: this delete's hook reads the entity
+    with pytest.raises(AssertionError, match="made an ORM session"):
         await service.delete(created.id)
 
 
@@ -293,9 +299,9 @@ async def test_a_service_with_its_own_unit_of_work_or_repository_reads_through_t
     calls: list[str] = []
 
     class OwnUnit(AccountService):
-        def unit_of_work(self) -> Any:
+        def unit_of_work(self, **options: Any) -> Any:
             calls.append("unit_of_work")
-            return super().unit_of_work()
+            return super().unit_of_work(**options)
 
     class OwnRepository(AccountService):
         def repository(self, session: Any) -> AccountRepository:

@@ -359,18 +359,18 @@ async def test_hand_written_routes_share_the_router(http: httpx.AsyncClient) -> 
 async def test_each_route_is_one_unit_of_work_closed_before_the_response(
     database: Database,
 ) -> None:
-    """The service call is the route's unit of work: its hooks share its session, and it
+    """The service call is the route's unit of work: its hooks share it, and it
     has committed and closed when the route answers, so nothing is left for after."""
     seen: list[tuple[str, Any]] = []
 
     class RecordingService(GadgetService):
-        async def before_create(self, session: Any, values: dict[str, Any]) -> dict[str, Any]:
-            seen.append(("hook", session is self.database.current_session()))
+        async def before_create(self, unit: Any, values: dict[str, Any]) -> dict[str, Any]:
+            seen.append(("hook", unit is self.database.current_unit()))
             return values
 
         async def create(self, data: Any) -> Any:
             item = await super().create(data)
-            seen.append(("returned", self.database.current_session()))
+            seen.append(("returned", self.database.current_unit()))
             return item
 
     router = crud_router(

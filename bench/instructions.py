@@ -29,7 +29,7 @@ from bench.__main__ import DEFAULT_POSTGRES, ensure_postgres_database
 from bench.data import new_rows
 from bench.overhead import Overhead, call, running
 from bench.throughput import OPERATIONS
-from bench.variants import ALL, Variant
+from bench.variants import CHOICES, Variant
 
 WARMUP = 40
 # its own database: ``make bench`` may be using the default one at the same time
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=DEFAULT_URL)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    variants = {v.key: v for v in ALL}
+    variants = {v.key: v for v in CHOICES}
     url = args.postgres_url
     if args.child:
         key, _, op = args.child.partition(":")

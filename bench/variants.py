@@ -33,6 +33,18 @@ FOUNDATION = Variant(
     list_offset="/api/v1/items?limit={limit}&offset={offset}",
     list_cursor="/api/v1/items/cursor?limit={limit}",
 )
+FOUNDATION_HOOKS = Variant(
+    key="foundation_hooks",
+    label="foundation, validating hooks",
+    target="bench.apps.foundation:create_bench_app",
+    dialects=("postgresql", "sqlite"),
+    factory=True,
+    collection="/api/v1/items",
+    item="/api/v1/items/{id}",
+    list_offset="/api/v1/items?limit={limit}&offset={offset}",
+    list_cursor="/api/v1/items/cursor?limit={limit}",
+    env={"BENCH_TWEAKS": "validating_hooks"},
+)
 CORE = Variant(
     key="core",
     label="SQLAlchemy Core",
@@ -46,3 +58,5 @@ ASYNCPG = Variant(
     dialects=("postgresql",),
 )
 ALL = (FOUNDATION, CORE, ASYNCPG)
+# by name only (python -m bench.instructions --variants foundation,foundation_hooks)
+CHOICES = (*ALL, FOUNDATION_HOOKS)

@@ -219,9 +219,48 @@ class RepositoryContract(Contract, abstract=True):
     async def test_get_missing_raises_not_found(self, repository: Repo) -> None:
         entity = await repository.create(self.data(0))
         await repository.hard_delete(entity.id)
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError) as caught:
             await repository.get(entity.id)
+        assert caught.value.details == {"resource": type(entity).__name__, "id": str(entity.id)}
         assert await repository.get_or_none(entity.id) is None
+
+    async def test_row_methods_answer_what_the_entity_methods_answer(
+        self, repository: Repo
+    ) -> None:
+        """``create_values``, ``get_values``, ``list_values`` and ``update_values`` are the
+        entity methods as rows of the named fields: same values, pages, cursors, errors."""
+        field = self.text_field
+        fields = ("id", field)
+        made = await repository.create_values([self.data(0, "alpha"), self.data(1, "beta")], fields)
+        assert [getattr(row, field) for row in made] == ["alpha", "beta"]
+        for row in made:
+            entity = await repository.get(row.id)
+            got = await repository.get_values(row.id, fields)
+            assert (got.id, getattr(got, field)) == (entity.id, self.text(entity))
+        entities, rows = await repository.list(), await repository.list_values(fields)
+        assert [row.id for row in rows.items] == [entity.id for entity in entities.items]
+        assert (rows.total, rows.limit, rows.offset) == (
+            entities.total,
+            entities.limit,
+            entities.offset,
+        )
+        first = await repository.list(page=CursorPagination(limit=1))
+        first_rows = await repository.list_values(fields, page=CursorPagination(limit=1))
+        assert [row.id for row in first_rows.items] == [entity.id for entity in first.items]
+        assert first_rows.next_cursor is not None
+        after = CursorPagination(limit=1, after=first_rows.next_cursor)
+        second = await repository.list_values(fields, page=after)
+        assert [row.id for row in second.items] == [
+            entity.id for entity in (await repository.list(page=after)).items
+        ]
+        updated = await repository.update_values(made[0].id, {field: "gamma"}, fields)
+        assert (updated.id, getattr(updated, field)) == (made[0].id, "gamma")
+        self.expire(repository)
+        assert self.text(await repository.get(made[0].id)) == "gamma"
+        await repository.hard_delete(made[1].id)
+        with pytest.raises(NotFoundError) as caught:
+            await repository.get_values(made[1].id, fields)
+        assert caught.value.details["id"] == str(made[1].id)
 
     async def test_get_many_returns_found_ones_in_id_order(self, repository: Repo) -> None:
         rows = await self.create_rows(repository, ["a", "b", "c"])
@@ -601,8 +640,9 @@ class RepositoryContract(Contract, abstract=True):
         entity = await repository.create(self.data(0, "v1"))
         start = entity.version
         await repository.update(entity.id, {self.text_field: "v2"}, expected_version=start)
-        with pytest.raises(ConcurrencyError):
+        with pytest.raises(ConcurrencyError) as caught:
             await repository.update(entity.id, {self.text_field: "lost"}, expected_version=start)
+        assert caught.value.details == {"expected_version": start, "current_version": start + 1}
         self.expire(repository)
         stored = await repository.get(entity.id)
         assert (self.text(stored), stored.version) == ("v2", start + 1)

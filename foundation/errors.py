@@ -82,6 +82,11 @@ class NotFoundError(FoundationError):
     status = 404
     default_message = "The requested resource was not found."
 
+    @classmethod
+    def of(cls, resource: str, id: Any) -> NotFoundError:
+        """The error for entity ``id`` of ``resource`` (every repository raises this one)."""
+        return cls(f"{resource} {id} was not found.", details={"resource": resource, "id": str(id)})
+
 
 class ConflictError(FoundationError):
     """Raised when the request conflicts with the current state of a resource."""
@@ -117,6 +122,11 @@ class ConcurrencyError(ConflictError):
 
     code = "stale_version"
     default_message = "The resource was changed by someone else; reload it and retry."
+
+    @classmethod
+    def stale(cls, expected: int | None, current: int) -> ConcurrencyError:
+        """The error for an update expecting version ``expected`` of one at ``current``."""
+        return cls(details={"expected_version": expected, "current_version": current})
 
 
 class PreconditionFailedError(ConcurrencyError):

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from fastapi import APIRouter, FastAPI
 from pydantic import Field
 
 from bench.apps.model import BenchItem
-from foundation import Settings, configure_logging
+from foundation import Settings, UnitOfWork, ValidationError, configure_logging
 from foundation.repository import SQLAlchemyRepository
 from foundation.schemas import BaseSchema, ReadSchema
 from foundation.service import BaseService
@@ -64,10 +64,26 @@ class ItemService(BaseService[BenchItem, ItemCreate, ItemUpdate, ItemRead]):
     read_schema = ItemRead
 
 
-def build_router() -> APIRouter:
+class ValidatingItemService(ItemService):
+    """Business rules that only look at the values: no ORM session is needed for them."""
+
+    async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
+        if values["name"].strip() == "":
+            raise ValidationError("An item needs a name.", details={"field": "name"})
+        return values
+
+    async def before_update(
+        self, unit: UnitOfWork, id: Any, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        if "name" in changes and changes["name"].strip() == "":
+            raise ValidationError("An item needs a name.", details={"field": "name"})
+        return changes
+
+
+def build_router(service: type[ItemService] = ItemService) -> APIRouter:
     """The CRUD routes, open to anyone (the baselines have no authentication either)."""
     return crud_router(
-        ItemService,
+        service,
         path="/items",
         name="item",
         create_schema=ItemCreate,
@@ -84,6 +100,7 @@ TWEAKS = {
     "no_pre_ping": "pool_pre_ping off",
     "text_logs": "text log lines instead of JSON",
     "no_middleware": "none of the foundation's middleware",
+    "validating_hooks": "a service whose hooks validate values (the foundation_hooks variant)",
 }
 
 
@@ -114,7 +131,8 @@ def create_bench_app(log_sink: TextIO | None = None) -> FastAPI:
         raise ValueError(f"unknown BENCH_TWEAKS: {sorted(unknown)}")
     settings = bench_settings(tweaks)
     configure_logging(settings, sink=log_sink)
-    app = create_app(settings, routers=[build_router()])
+    service = ValidatingItemService if "validating_hooks" in tweaks else ItemService
+    app = create_app(settings, routers=[build_router(service)])
     if "no_middleware" in tweaks:
         app.user_middleware.clear()
     return app

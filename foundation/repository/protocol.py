@@ -84,6 +84,25 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         """One page of matching entities, ordered by ``sort`` then the primary key."""
         ...
 
+    async def get_values(
+        self, id: IdT, fields: Sequence[str], *, include_deleted: bool = False
+    ) -> Any:
+        """``get`` as one row of ``fields`` (read by attribute, ``row.name``)."""
+        ...
+
+    async def list_values(
+        self,
+        fields: Sequence[str],
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: OffsetPagination | CursorPagination | None = None,
+        search: str | None = None,
+        include_deleted: bool = False,
+    ) -> Page[Any] | CursorPage[Any]:
+        """``list`` as rows of ``fields``: the same page, the same cursors."""
+        ...
+
     async def count(
         self,
         filters: FilterLike = None,
@@ -106,10 +125,27 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         """Insert many entities in one statement, all or nothing."""
         ...
 
+    async def create_values(
+        self, rows: Sequence[Mapping[str, Any]], fields: Sequence[str]
+    ) -> builtins.list[Any]:
+        """``create_many``, answering rows of ``fields`` instead of entities."""
+        ...
+
     async def update(
         self, id: IdT, changes: Mapping[str, Any], *, expected_version: int | None = None
     ) -> ModelT:
         """Apply ``changes``; ``ConcurrencyError`` if ``expected_version`` is stale."""
+        ...
+
+    async def update_values(
+        self,
+        id: IdT,
+        changes: Mapping[str, Any],
+        fields: Sequence[str],
+        *,
+        expected_version: int | None = None,
+    ) -> Any:
+        """``update``, answering one row of ``fields`` instead of the entity."""
         ...
 
     async def update_many(self, filters: FilterLike, changes: Mapping[str, Any]) -> int:

@@ -405,12 +405,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
             )
         if current is None:
             raise self._not_found(key)
-        raise ConcurrencyError(
-            details={
-                "expected_version": expected_version,
-                "current_version": getattr(current, cast(str, version_name)),
-            }
-        )
+        raise ConcurrencyError.stale(expected_version, getattr(current, cast(str, version_name)))
 
     async def update_many(self, filters: FilterLike, changes: Mapping[str, Any]) -> int:
         """Apply ``changes`` to every live match in one statement; return how many."""
@@ -535,10 +530,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return default.arg(None)  # type: ignore[attr-defined]  # callable defaults take a context
 
     def _not_found(self, id: Any) -> NotFoundError:
-        return NotFoundError(
-            f"{self.model.__name__} {id} was not found.",
-            details={"resource": self.model.__name__, "id": str(id)},
-        )
+        return NotFoundError.of(self.model.__name__, id)
 
     def _prepare(self, cache_key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         """``build()``, kept for the class under ``cache_key`` (up to ``MAX_PREPARED``)."""

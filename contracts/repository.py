@@ -636,6 +636,20 @@ class RepositoryContract(Contract, abstract=True):
             assert stored.created_at == entity.created_at
 
     @requires("versioning")
+    async def test_an_empty_update_changes_nothing(self, repository: Repo) -> None:
+        """No version bump, no new ``updated_at``: the answer is the entity as it is."""
+        entity = await repository.create(self.data(0, "still"))
+        same = await repository.update(entity.id, {}, expected_version=entity.version)
+        assert (same.version, self.text(same)) == (entity.version, "still")
+        self.expire(repository)
+        stored = await repository.get(entity.id)
+        assert stored.version == entity.version
+        if hasattr(stored, "updated_at"):
+            assert stored.updated_at == entity.updated_at
+        with pytest.raises(ConcurrencyError):
+            await repository.update(entity.id, {}, expected_version=entity.version + 1)
+
+    @requires("versioning")
     async def test_stale_version_is_refused(self, repository: Repo) -> None:
         entity = await repository.create(self.data(0, "v1"))
         start = entity.version

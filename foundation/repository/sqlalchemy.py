@@ -385,6 +385,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if expected_version is not None and self.traits.version is None:
             raise ValidationError(f"{self.model.__name__} is not versioned.")
         key = self._id(id)
+        if not changes:  # nothing to change: nothing moves, not even the version
+            return await self._unchanged(key, expected_version, fields)
         values = {**self._row(changes, creating=False), **self.traits.touch_values()}
         if any(isinstance(value, ClauseElement) for value in values.values()):
             criteria = self._live()
@@ -406,6 +408,23 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if current is None:
             raise self._not_found(key)
         raise ConcurrencyError.stale(expected_version, getattr(current, cast(str, version_name)))
+
+    async def _unchanged(
+        self, key: Any, expected_version: int | None, fields: tuple[str, ...] | None
+    ) -> Any:
+        """The live row ``key`` as it is (the answer to an empty update)."""
+        version = self.traits.version
+        if fields is None:
+            current = await self.get_or_none(key)
+        else:
+            extra = () if version is None or version in fields else (version,)
+            current = await self._row_or_none(key, (*fields, *extra), False)
+        if current is None:
+            raise self._not_found(key)
+        found = None if expected_version is None else getattr(current, cast(str, version))
+        if found != expected_version:
+            raise ConcurrencyError.stale(expected_version, cast(int, found))
+        return current
 
     async def update_many(self, filters: FilterLike, changes: Mapping[str, Any]) -> int:
         """Apply ``changes`` to every live match in one statement; return how many."""

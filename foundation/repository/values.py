@@ -65,6 +65,8 @@ def _convert(kind: type | None, value: Any) -> Any:
     if kind is float or kind is Decimal:
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
             raise TypeError("not a number")
+        if kind is Decimal and isinstance(value, float):
+            value = str(value)  # Decimal(9.99) is 9.9900000000000002131628..., never equal
         return kind(value)
     if kind is str:
         raise TypeError("not a string")
@@ -90,6 +92,21 @@ def _check_range(column: Column[Any], value: Any) -> None:
             raise ValueError("integer out of range")
     elif isinstance(value, str) and "\x00" in value:
         raise ValueError("NUL character in text")
+    elif isinstance(value, Decimal):
+        _check_decimal(column, value)
+
+
+def _check_decimal(column: Column[Any], value: Decimal) -> None:
+    """Refuse what a ``Numeric(precision, scale)`` column cannot hold (a server error on
+    PostgreSQL, ``numeric field overflow``), and NaN or infinities."""
+    if not value.is_finite():
+        raise ValueError("not a finite number")
+    precision = getattr(column.type, "precision", None)
+    if precision is None or value.is_zero():
+        return
+    scale = getattr(column.type, "scale", None) or 0
+    if value.adjusted() + 1 > precision - scale:  # digits before the point
+        raise ValueError("number out of range")
 
 
 def _fail() -> Any:

@@ -92,7 +92,7 @@ def _scalar(column: Column[Any], op: Op) -> Any:
         low, high = _INT64 if isinstance(column.type, BigInteger) else _INT32
         return Annotated[int, Interval(ge=low, le=high)]
     if kind is Decimal:
-        return float
+        return Annotated[str, StringConstraints(pattern=decimal_pattern(column))]
     if kind is datetime:
         return Annotated[datetime, BeforeValidator(_iso_datetime)]
     if kind is date:
@@ -100,6 +100,18 @@ def _scalar(column: Column[Any], op: Op) -> Any:
     if kind in (bool, float, uuid.UUID) or issubclass(kind, Enum):
         return kind
     return str
+
+
+def decimal_pattern(column: Column[Any]) -> str:
+    """A decimal number as text, with no more digits than ``column`` holds: ``12.50``,
+    ``-3``. Taken as a string, never a float: ``9.99`` as a float is not 9.99."""
+    precision = getattr(column.type, "precision", None) or 38
+    scale = getattr(column.type, "scale", None)
+    whole = max(precision - (scale or 0), 1)
+    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale != 0 else ""
+    if scale is None:
+        fraction = rf"(\.[0-9]{{1,{precision}}})?"
+    return rf"^-?[0-9]{{1,{whole}}}{fraction}$"
 
 
 def _iso_datetime(value: Any) -> Any:

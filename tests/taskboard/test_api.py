@@ -252,6 +252,18 @@ async def test_project_list_filters_sort_search_and_pages(http: httpx.AsyncClien
     )
 
 
+async def test_an_empty_patch_changes_nothing(http: httpx.AsyncClient) -> None:
+    created = await new_project(http, "still")
+    url = f"{PROJECTS}/{created['id']}"
+    response = await http.patch(url, json={}, headers={**WRITE, "If-Match": '"1"'})
+    assert response.status_code == 200, response.text
+    assert response.json() == created
+    assert response.headers["ETag"] == '"1"'
+    stale = await http.patch(url, json={}, headers={**WRITE, "If-Match": '"2"'})
+    problem(stale, 412, "precondition_failed")
+    assert (await http.get(url, headers=WRITE)).json() == created
+
+
 async def test_unknown_projects_are_404(http: httpx.AsyncClient) -> None:
     url = f"{PROJECTS}/{MISSING}"
     problem(await http.get(url, headers=WRITE), 404, "not_found")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import String
+from sqlalchemy import Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
@@ -92,3 +93,30 @@ class GadgetService(BaseService[EGadget, Any, Any, GadgetRead]):
 class LabelService(BaseService[ELabel, LabelIn, LabelIn, LabelRead]):
     repository_type = LabelRepository
     read_schema = LabelRead
+
+
+class EPrice(BaseModel):
+    """A ``Numeric(10, 2)`` column filtered through query parameters."""
+
+    __tablename__ = "e_price"
+
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class PriceRepository(SQLAlchemyRepository[EPrice]):
+    model = EPrice
+    filterable: ClassVar[Mapping[str, Collection[Op]]] = {"amount": EQUALITY_OPS | ORDERING_OPS}
+
+
+class PriceIn(BaseSchema):
+    amount: Decimal
+
+
+class PriceRead(ReadSchema):
+    id: uuid.UUID
+    amount: Decimal
+
+
+class PriceService(BaseService[EPrice, PriceIn, PriceIn, PriceRead]):
+    repository_type = PriceRepository
+    read_schema = PriceRead

@@ -36,7 +36,7 @@ async def test_pages_reference_only_assets_the_app_serves(page: str, assets: lis
             assert f'"{url}"' in response.text
             served = await http.get(url)
             assert served.status_code == 200, url
-            assert len(served.content) > 1000, url
+            assert served.content, url
 
 
 async def test_assets_are_served_with_their_types_and_a_validator_is_never_called() -> None:

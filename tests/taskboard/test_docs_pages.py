@@ -227,3 +227,15 @@ def test_cdn_pages_stay_blank_in_the_same_offline_browser(
     assert "opblock" not in seen.dom
     assert 'data-section-id="operation/' not in seen.dom
     assert any(urlsplit(url).hostname == "cdn.jsdelivr.net" for url in seen.outside())
+
+
+def test_missing_chromium_fails_with_the_fix_unless_declared_optional(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser here
+    monkeypatch.delenv(OPTIONAL, raising=False)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        chromium()
+    monkeypatch.setenv(OPTIONAL, "optional")
+    with pytest.raises(pytest.skip.Exception, match=f"{OPTIONAL}=optional"):
+        chromium()

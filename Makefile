@@ -10,10 +10,11 @@ TEST_WORKERS ?= auto
 # The reference service served by `make run`.
 RUN_ENV := PYTHONPATH=examples FOUNDATION_DATABASE__MIGRATIONS=examples/taskboard/migrations
 APP := taskboard.app:create_app
-# pyenv's interpreters, for tox (only one Python is on PATH here; see tox.ini).
-PYENV_PATHS := $(shell for v in 3.11 3.12 3.13; do p=$$(pyenv prefix $$(pyenv versions --bare 2>/dev/null | grep "^$$v" | tail -1) 2>/dev/null) && printf '%s/bin:' "$$p"; done)
+# One tox environment for `make tox ENV=...` (`.venv/bin/tox list` shows them); tox finds
+# pyenv's interpreters itself (toxfile.py).
+ENV ?=
 
-.PHONY: run test lint type check matrix bench fuzz clean
+.PHONY: run test lint type check tox matrix bench fuzz clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required; set PYTHON=python3.11")'
@@ -39,8 +40,12 @@ type: $(VENV)/.installed
 
 check: lint type test
 
+tox: $(VENV)/.installed
+	@test -n "$(ENV)" || { echo "usage: make tox ENV=py312-sqlite ($(BIN)/tox list shows the environments)" >&2; exit 2; }
+	$(BIN)/tox -e $(ENV)
+
 matrix: $(VENV)/.installed
-	PATH="$(PYENV_PATHS)$$PATH" UV_PYTHON_DOWNLOADS=never $(BIN)/python .ci/tox_lanes.py --lanes 2
+	$(BIN)/python .ci/tox_lanes.py --lanes 2
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

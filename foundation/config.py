@@ -129,6 +129,16 @@ class CorsSettings(BaseModel):
     credentials: bool = Field(False, description="allow cookies; never with `*` origins")
 
 
+class DocsSettings(BaseModel):
+    """Where the `/docs` (Swagger UI) and `/redoc` pages load their JavaScript and CSS from."""
+
+    assets: Literal["bundled", "cdn"] = Field(
+        "bundled",
+        description="bundled: `/docs` and `/redoc` assets served by the app (works offline); "
+        "cdn: FastAPI's CDN links",
+    )
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -148,6 +158,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
+    docs: DocsSettings = Field(default_factory=DocsSettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

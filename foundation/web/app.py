@@ -20,6 +20,7 @@ from foundation.config import Settings, get_settings
 from foundation.db import Database
 from foundation.errors import ConfigurationError
 from foundation.web.dependencies import get_session
+from foundation.web.docs import DOCS_URL, REDOC_URL, install_bundled_docs
 from foundation.web.health import DEFAULT_PING_TIMEOUT, build_health_router
 from foundation.web.middleware import (
     REQUEST_ID_HEADER,
@@ -123,6 +124,8 @@ def create_app(
     foundation's own, after the database exists.
     """
     settings = settings or get_settings()
+    # bundled: our pages with the installed assets; cdn: FastAPI's own pages
+    bundled_docs = settings.docs.assets == "bundled"
     app = FastAPI(
         title=settings.app.name,
         version=settings.app.version,
@@ -136,7 +139,11 @@ def create_app(
         ],
         lifespan=_lifespan(lifespan),
         middleware=_middleware(settings),
+        docs_url=None if bundled_docs else DOCS_URL,
+        redoc_url=None if bundled_docs else REDOC_URL,
     )
+    if bundled_docs:
+        install_bundled_docs(app)
     app.state.settings = settings
     app.state.database = database
     app.state.started_at = time.monotonic()

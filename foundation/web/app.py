@@ -47,6 +47,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
             RequestMiddleware,
             access_log=settings.logging.access_log,
             hsts_seconds=settings.security.hsts_seconds,
+            cursor_key=settings.security.cursor_key(),
         )
     ]
     if settings.cors.origins:

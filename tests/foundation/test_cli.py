@@ -144,6 +144,7 @@ def test_production_with_safe_settings_is_accepted(
 ) -> None:
     monkeypatch.setenv("FOUNDATION_APP__ENVIRONMENT", "production")
     monkeypatch.setenv("FOUNDATION_SECURITY__JWT_SECRET", GOOD_SECRET)
+    monkeypatch.setenv("FOUNDATION_SECURITY__CURSOR_SECRET", GOOD_SECRET[::-1])
     status, out, _ = run(capsys, "settings")
     assert status == 0
     assert json.loads(out)["app"]["environment"] == "production"

@@ -1,5 +1,5 @@
-"""The foundation's request handling in one ASGI layer: request id, security headers and
-the access log.
+"""The foundation's request handling in one ASGI layer: request id, security headers, the
+access log and the key that signs cursors.
 
 The same as :class:`RequestIdMiddleware` around :class:`AccessLogMiddleware` around
 :class:`SecurityHeadersMiddleware`, the order ``create_app`` needs (the id wraps all that
@@ -14,13 +14,17 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.context import request_context
+from foundation.repository.cursor import signing_cursors
 from foundation.web.middleware.access_log import log_access
 from foundation.web.middleware.request_id import REQUEST_ID_HEADER, request_id_of, with_request_id
 from foundation.web.middleware.security_headers import add_missing, security_headers
 
 
 class RequestMiddleware:
-    """Give the request its id, decorate the response's headers and log the request."""
+    """Give the request its id, decorate the response's headers and log the request.
+
+    ``cursor_key`` signs the cursors of the request's queries (``None``: unsigned).
+    """
 
     def __init__(
         self,
@@ -29,8 +33,10 @@ class RequestMiddleware:
         header: str = REQUEST_ID_HEADER,
         access_log: bool = True,
         hsts_seconds: int = 0,
+        cursor_key: bytes | None = None,
     ) -> None:
         self.app = app
+        self.cursor_key = cursor_key
         self.header = header.lower().encode("latin-1")
         self.access_log = access_log
         self._security = security_headers(hsts_seconds=hsts_seconds)
@@ -52,7 +58,7 @@ class RequestMiddleware:
                 message["headers"] = add_missing(raw, self._security)
             await send(message)
 
-        with request_context(request_id):
+        with request_context(request_id), signing_cursors(self.cursor_key):
             try:
                 await self.app(scope, receive, decorated_send)
             finally:

@@ -137,7 +137,9 @@ class SecuritySettings(BaseModel):
             return None
         secret = self.cursor_secret or self.jwt_secret
         # a derived key: the same secret never signs tokens and cursors alike
-        return hmac.new(secret.get_secret_value().encode(), _CURSOR_KEY_LABEL, hashlib.sha256).digest()
+        return hmac.new(
+            secret.get_secret_value().encode(), _CURSOR_KEY_LABEL, hashlib.sha256
+        ).digest()
 
 
 class CorsSettings(BaseModel):

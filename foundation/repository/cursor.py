@@ -36,7 +36,9 @@ _VERSION = 1
 _SIGNATURE_BYTES = 16
 _MAX_CURSOR_CHARS = 4096
 _UNBOUND = object()
-_bound_key: ContextVar[bytes | None | object] = ContextVar("foundation_cursor_key", default=_UNBOUND)
+_bound_key: ContextVar[bytes | object | None] = ContextVar(
+    "foundation_cursor_key", default=_UNBOUND
+)
 
 
 @contextmanager

@@ -176,9 +176,11 @@ def test_unsigned_cursors_are_an_explicit_opt_out_in_production() -> None:
 
 def test_the_cursor_key_is_derived_from_the_secret_and_never_the_secret_itself() -> None:
     configured = _production().security.cursor_key()
-    assert configured is not None and len(configured) == 32
+    assert configured is not None
+    assert len(configured) == 32
     assert CURSOR_SECRET.encode() not in configured
-    assert _production(security={"jwt_secret": GOOD_SECRET, "cursor_secret": "d" * 40}).security.cursor_key() != configured
+    other = _production(security={"jwt_secret": GOOD_SECRET, "cursor_secret": "d" * 40})
+    assert other.security.cursor_key() != configured
     # development derives a stable key from the JWT secret: every worker signs alike
     development = Settings(_env_file=None).security.cursor_key()  # type: ignore[call-arg]
     assert development is not None

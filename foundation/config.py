@@ -130,6 +130,14 @@ class SecuritySettings(BaseModel):
         "others get 400. `*` accepts any: set the real names in production",
     )
 
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if host != "*" and "*" in host.removeprefix("*."):
+                raise ValueError(f"{host!r}: use a name, '*.' before a domain, or '*' alone")
+        return hosts
+
     def cursor_key(self) -> bytes | None:
         """The HMAC key for cursors, derived from the configured secret; ``None`` when
         signing is switched off."""

@@ -25,6 +25,7 @@ from foundation.web.middleware import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
     RequestMiddleware,
+    TrustedHostMiddleware,
     UnhandledErrorMiddleware,
 )
 from foundation.web.openapi import api_routes, build_openapi
@@ -39,8 +40,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
     """Outermost first: the request id must wrap everything that logs or answers.
 
     ``RequestMiddleware`` is the request id, the access log and the security headers in one
-    layer; CORS, the body limit and the last-resort 500 stay inside it, so that their
-    answers carry the id and are logged.
+    layer; the trusted-host check, CORS, the body limit and the last-resort 500 stay inside
+    it, so that their answers carry the id and are logged.
     """
     stack = [
         Middleware(
@@ -50,6 +51,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
             cursor_key=settings.security.cursor_key(),
         )
     ]
+    if "*" not in settings.security.trusted_hosts:
+        stack.append(Middleware(TrustedHostMiddleware, hosts=settings.security.trusted_hosts))
     if settings.cors.origins:
         stack.append(
             Middleware(
@@ -137,6 +140,8 @@ def create_app(
         ],
         lifespan=_lifespan(lifespan),
         middleware=_middleware(settings),
+        # a redirect's Location is built from the client's Host header; APIs need none
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.database = database

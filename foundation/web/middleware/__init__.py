@@ -6,6 +6,7 @@ from foundation.web.middleware.errors import UnhandledErrorMiddleware
 from foundation.web.middleware.request import RequestMiddleware
 from foundation.web.middleware.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from foundation.web.middleware.security_headers import SecurityHeadersMiddleware
+from foundation.web.middleware.trusted_hosts import TrustedHostMiddleware
 
 __all__ = [
     "REQUEST_ID_HEADER",
@@ -14,5 +15,6 @@ __all__ = [
     "RequestIdMiddleware",
     "RequestMiddleware",
     "SecurityHeadersMiddleware",
+    "TrustedHostMiddleware",
     "UnhandledErrorMiddleware",
 ]

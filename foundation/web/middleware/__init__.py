@@ -3,6 +3,7 @@
 from foundation.web.middleware.access_log import AccessLogMiddleware
 from foundation.web.middleware.body_limit import BodySizeLimitMiddleware
 from foundation.web.middleware.errors import UnhandledErrorMiddleware
+from foundation.web.middleware.head import HeadMiddleware
 from foundation.web.middleware.request import RequestMiddleware
 from foundation.web.middleware.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from foundation.web.middleware.security_headers import SecurityHeadersMiddleware
@@ -12,6 +13,7 @@ __all__ = [
     "REQUEST_ID_HEADER",
     "AccessLogMiddleware",
     "BodySizeLimitMiddleware",
+    "HeadMiddleware",
     "RequestIdMiddleware",
     "RequestMiddleware",
     "SecurityHeadersMiddleware",

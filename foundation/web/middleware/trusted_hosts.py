@@ -46,7 +46,7 @@ def _host(scope: Scope) -> str:
     """The ``Host`` header without its port, lower-cased; empty when absent."""
     for name, value in scope["headers"]:
         if name == b"host":
-            host = value.decode("latin-1").lower()
+            host: str = value.decode("latin-1").lower()
             if host.startswith("["):  # an IPv6 literal: [::1]:8000
                 return host.split("]", 1)[0] + "]"
             return host.rsplit(":", 1)[0] if ":" in host else host

@@ -20,7 +20,7 @@ import hmac
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,11 +44,22 @@ _bound_key: ContextVar[bytes | object | None] = ContextVar(
 @contextmanager
 def signing_cursors(key: bytes | None) -> Iterator[None]:
     """Sign and check cursors with ``key`` in this block (``None``: unsigned cursors)."""
-    token = _bound_key.set(key)
+    token = bind_cursor_key(key)
     try:
         yield
     finally:
-        _bound_key.reset(token)
+        unbind_cursor_key(token)
+
+
+def bind_cursor_key(key: bytes | None) -> Token[bytes | object | None]:
+    """``signing_cursors`` without the context manager (a tenth of its cost, per request):
+    bind ``key`` until ``unbind_cursor_key(token)``."""
+    return _bound_key.set(key)
+
+
+def unbind_cursor_key(token: Token[bytes | object | None]) -> None:
+    """Restore the key bound before ``bind_cursor_key`` returned ``token``."""
+    _bound_key.reset(token)
 
 
 def current_cursor_key() -> bytes | None:

@@ -15,7 +15,7 @@ from typing import Literal
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.context import request_context
-from foundation.repository.cursor import current_cursor_key, signing_cursors
+from foundation.repository.cursor import bind_cursor_key, current_cursor_key, unbind_cursor_key
 from foundation.web.middleware.access_log import log_access
 from foundation.web.middleware.head import as_get, without_body
 from foundation.web.middleware.request_id import REQUEST_ID_HEADER, request_id_of, with_request_id
@@ -64,9 +64,11 @@ class RequestMiddleware:
                 message = without_body(message)
             await send(message)
 
-        with request_context(request_id), signing_cursors(self.cursor_key):
+        cursor_key = bind_cursor_key(self.cursor_key)
+        with request_context(request_id):
             try:
                 await self.app(as_get(scope) if head else scope, receive, decorated_send)
             finally:
+                unbind_cursor_key(cursor_key)
                 if self.access_log:
                     log_access(scope, status, start)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -20,6 +22,7 @@ Environment = Literal["development", "test", "production"]
 DEFAULT_JWT_SECRET = "change-me-in-production-this-is-not-a-secret"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./foundation.db"
+_CURSOR_KEY_LABEL = b"foundation keyset cursor v1"
 
 
 class AppSettings(BaseModel):
@@ -113,6 +116,38 @@ class SecuritySettings(BaseModel):
     access_token_minutes: int = Field(30, ge=1, description="lifetime of issued tokens")
     hsts_seconds: int = Field(0, ge=0, description="0 disables Strict-Transport-Security")
     max_body_bytes: int = Field(1_048_576, ge=1, description="larger bodies get 413")
+    cursor_secret: SecretStr | None = Field(
+        None,
+        description="key that signs keyset cursors; required in production (at least 32 "
+        "characters); development and test derive one from the JWT secret",
+    )
+    cursor_signing: bool = Field(
+        True, description="false: unsigned cursors, which clients can read and edit"
+    )
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="JSON list of accepted Host names (`*.example.com` allowed); "
+        "others get 400. `*` accepts any: set the real names in production",
+    )
+
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if host != "*" and "*" in host.removeprefix("*."):
+                raise ValueError(f"{host!r}: use a name, '*.' before a domain, or '*' alone")
+        return hosts
+
+    def cursor_key(self) -> bytes | None:
+        """The HMAC key for cursors, derived from the configured secret; ``None`` when
+        signing is switched off."""
+        if not self.cursor_signing:
+            return None
+        secret = self.cursor_secret or self.jwt_secret
+        # a derived key: the same secret never signs tokens and cursors alike
+        return hmac.new(
+            secret.get_secret_value().encode(), _CURSOR_KEY_LABEL, hashlib.sha256
+        ).digest()
 
 
 class CorsSettings(BaseModel):
@@ -193,6 +228,18 @@ def production_problems(settings: Settings) -> list[str]:
         elif len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
             problems.append(
                 f"FOUNDATION_SECURITY__JWT_SECRET is shorter than "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+    cursor_secret = settings.security.cursor_secret
+    if settings.security.cursor_signing:
+        if cursor_secret is None:
+            problems.append(
+                "FOUNDATION_SECURITY__CURSOR_SECRET is not set; set a secret "
+                "(or FOUNDATION_SECURITY__CURSOR_SIGNING=false for unsigned cursors)"
+            )
+        elif len(cursor_secret.get_secret_value()) < MIN_PRODUCTION_SECRET_LENGTH:
+            problems.append(
+                f"FOUNDATION_SECURITY__CURSOR_SECRET is shorter than "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
             )
     if "*" in settings.cors.origins and settings.cors.credentials:

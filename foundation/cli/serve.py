@@ -55,7 +55,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         factory=factory,
         app_dir=os.getcwd(),
         log_config=None,  # uvicorn's records go through loguru (configure_logging)
-        access_log=settings.logging.access_log,
+        # create_app's own access record is the one line per request (uvicorn's would
+        # repeat it, with the query string)
+        access_log=False,
     )
     return 0
 

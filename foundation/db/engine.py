@@ -57,7 +57,8 @@ def is_memory_sqlite(url: URL) -> bool:
 def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
     """Keyword arguments for ``create_async_engine`` suited to the URL's dialect."""
     backend = url.get_backend_name()
-    options: dict[str, Any] = {"echo": settings.echo}
+    # parameters are user data: out of logs and error messages unless SQL is being debugged
+    options: dict[str, Any] = {"echo": settings.echo, "hide_parameters": not settings.echo}
     connect_args: dict[str, Any] = {}
     if is_memory_sqlite(url):
         # one connection, shared, or each checkout would see a different empty database

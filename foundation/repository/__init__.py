@@ -1,7 +1,7 @@
 """Repositories: the interface, filters, sorting, both kinds of pagination, and the
 SQLAlchemy implementation."""
 
-from foundation.repository.cursor import CursorCodec
+from foundation.repository.cursor import CursorCodec, current_cursor_key, signing_cursors
 from foundation.repository.filters import (
     ALL_OPS,
     EQUALITY_OPS,
@@ -56,7 +56,9 @@ __all__ = [
     "SortLike",
     "TotalStrategy",
     "and_",
+    "current_cursor_key",
     "or_",
     "parse_sort",
+    "signing_cursors",
     "where",
 ]

@@ -7,8 +7,9 @@ error deep inside the database round trip (500).
 
 from __future__ import annotations
 
+import math
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
@@ -19,6 +20,9 @@ from sqlalchemy.types import TypeDecorator
 from foundation.errors import ValidationError
 
 _TRUE = {"true", "1", "yes", "on"}
+# PostgreSQL's numeric limits (digits before and after the point) bound an unconstrained column
+_MAX_DIGITS = 131072
+_MIN_DECIMAL_EXPONENT = -16383
 _FALSE = {"false", "0", "no", "off"}
 
 
@@ -76,7 +80,9 @@ def _convert(kind: type | None, value: Any) -> Any:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
         if not isinstance(parsed, datetime) or parsed.utcoffset() is None:
             raise ValueError("a timezone-aware datetime is required")
-        return parsed
+        # near year 1 or 9999 an offset pushes the instant out of range: OverflowError here
+        # instead of at bind time
+        return parsed.astimezone(UTC)
     if kind is date:
         return date.fromisoformat(value) if isinstance(value, str) else _fail()
     if issubclass(kind, Enum):
@@ -85,27 +91,39 @@ def _convert(kind: type | None, value: Any) -> Any:
 
 
 def _check_range(column: Column[Any], value: Any) -> None:
-    """Refuse what the driver would reject with a server error: out-of-range integers, NUL."""
+    """Refuse what the driver would reject with a server error: out-of-range integers,
+    non-finite or too large numbers, NUL and lone surrogates in text."""
     if isinstance(value, int) and not isinstance(value, bool):
         bits = 64 if isinstance(column.type, BigInteger) else 32
         if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
             raise ValueError("integer out of range")
-    elif isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL character in text")
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL character in text")
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
     elif isinstance(value, Decimal):
         _check_decimal(column, value)
 
 
 def _check_decimal(column: Column[Any], value: Decimal) -> None:
-    """Refuse what a ``Numeric(precision, scale)`` column cannot hold (a server error on
-    PostgreSQL, ``numeric field overflow``), and NaN or infinities."""
+    """Finite, and no more integer digits than the column holds (PostgreSQL casts the
+    parameter to the column type: ``numeric field overflow``)."""
     if not value.is_finite():
         raise ValueError("not a finite number")
-    precision = getattr(column.type, "precision", None)
-    if precision is None or value.is_zero():
+    if value.is_zero():
         return
+    precision = getattr(column.type, "precision", None)
     scale = getattr(column.type, "scale", None) or 0
-    if value.adjusted() + 1 > precision - scale:  # digits before the point
+    integer_digits = value.adjusted() + 1
+    if precision is not None and integer_digits > precision - scale:
+        raise ValueError("number out of range")
+    exponent = value.as_tuple().exponent
+    if not (isinstance(exponent, int) and exponent >= _MIN_DECIMAL_EXPONENT):
+        raise ValueError("too many digits after the point")
+    if integer_digits > _MAX_DIGITS:
         raise ValueError("number out of range")
 
 

@@ -20,9 +20,11 @@ from foundation.web.middleware import (
     REQUEST_ID_HEADER,
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
+    HeadMiddleware,
     RequestIdMiddleware,
     RequestMiddleware,
     SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
     UnhandledErrorMiddleware,
 )
 from foundation.web.openapi import BEARER_SCHEME, problem_responses, problem_statuses
@@ -36,6 +38,7 @@ __all__ = [
     "AccessLogMiddleware",
     "BodySizeLimitMiddleware",
     "DatabaseDep",
+    "HeadMiddleware",
     "ListQuery",
     "Operation",
     "ProblemResponse",
@@ -44,6 +47,7 @@ __all__ = [
     "SecurityHeadersMiddleware",
     "SessionDep",
     "SettingsDep",
+    "TrustedHostMiddleware",
     "UnhandledErrorMiddleware",
     "build_health_router",
     "check_session_scopes",

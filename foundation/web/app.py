@@ -26,6 +26,7 @@ from foundation.web.middleware import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
     RequestMiddleware,
+    TrustedHostMiddleware,
     UnhandledErrorMiddleware,
 )
 from foundation.web.openapi import api_routes, build_openapi
@@ -40,16 +41,19 @@ def _middleware(settings: Settings) -> list[Middleware]:
     """Outermost first: the request id must wrap everything that logs or answers.
 
     ``RequestMiddleware`` is the request id, the access log and the security headers in one
-    layer; CORS, the body limit and the last-resort 500 stay inside it, so that their
-    answers carry the id and are logged.
+    layer; the trusted-host check, CORS, the body limit and the last-resort 500 stay inside
+    it, so that their answers carry the id and are logged.
     """
     stack = [
         Middleware(
             RequestMiddleware,
             access_log=settings.logging.access_log,
             hsts_seconds=settings.security.hsts_seconds,
+            cursor_key=settings.security.cursor_key(),
         )
     ]
+    if "*" not in settings.security.trusted_hosts:
+        stack.append(Middleware(TrustedHostMiddleware, hosts=settings.security.trusted_hosts))
     if settings.cors.origins:
         stack.append(
             Middleware(
@@ -141,6 +145,8 @@ def create_app(
         middleware=_middleware(settings),
         docs_url=None if bundled_docs else DOCS_URL,
         redoc_url=None if bundled_docs else REDOC_URL,
+        # a redirect's Location is built from the client's Host header; APIs need none
+        redirect_slashes=False,
     )
     if bundled_docs:
         install_bundled_docs(app)

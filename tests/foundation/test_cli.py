@@ -144,6 +144,7 @@ def test_production_with_safe_settings_is_accepted(
 ) -> None:
     monkeypatch.setenv("FOUNDATION_APP__ENVIRONMENT", "production")
     monkeypatch.setenv("FOUNDATION_SECURITY__JWT_SECRET", GOOD_SECRET)
+    monkeypatch.setenv("FOUNDATION_SECURITY__CURSOR_SECRET", GOOD_SECRET[::-1])
     status, out, _ = run(capsys, "settings")
     assert status == 0
     assert json.loads(out)["app"]["environment"] == "production"
@@ -401,6 +402,37 @@ def test_serve_migrates_then_answers(migration_url: str, db_backend: object) -> 
     assert "Finished server process" in err  # a graceful shutdown
     # uvicorn re-raises the signal it handled once it has shut down cleanly
     assert server.returncode in (0, -signal.SIGTERM), err
+
+
+def test_serve_writes_one_access_line_per_request(tmp_path: Path) -> None:
+    """The foundation's own line; uvicorn's (which also carries the query string) is off."""
+    port = _free_port()
+    env = {
+        "FOUNDATION_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+        "FOUNDATION_DATABASE__MIGRATE_ON_START": "false",
+        "FOUNDATION_APP__TARGET": "tests.foundation.serve_sample:app",
+    }
+    command = [sys.executable, "-m", "foundation.cli", "serve", "--port", str(port)]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOUNDATION_")}
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=clean | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _poll(f"http://127.0.0.1:{port}/health/live", server)
+        response = httpx.get(f"http://127.0.0.1:{port}/api/v1/ping?token=secret-query", timeout=5)
+        assert response.status_code == 200
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    lines = [line for line in (out + err).splitlines() if "/api/v1/ping" in line]
+    assert len(lines) == 1, lines
+    assert "GET /api/v1/ping 200" in lines[0]
+    assert "secret-query" not in out + err
 
 
 def _poll(url: str, server: subprocess.Popen[str]) -> httpx.Response:

@@ -13,6 +13,7 @@ from foundation import ConfigurationError, Settings, get_settings
 from foundation.config import DEFAULT_DATABASE_URL, DEFAULT_JWT_SECRET, production_problems
 
 GOOD_SECRET = "s" * 40
+CURSOR_SECRET = "c" * 40
 PASSWORD = "pw-hunter2"
 URL_WITH_PASSWORD = f"postgresql+asyncpg://app:{PASSWORD}@db.example:5432/app"
 
@@ -109,7 +110,7 @@ def test_a_rejected_url_does_not_echo_its_password(monkeypatch: pytest.MonkeyPat
 
 
 def _production(**groups: object) -> Settings:
-    groups.setdefault("security", {"jwt_secret": GOOD_SECRET})
+    groups.setdefault("security", {"jwt_secret": GOOD_SECRET, "cursor_secret": CURSOR_SECRET})
     return Settings(app={"environment": "production", **groups.pop("app", {})}, **groups)  # type: ignore[arg-type, dict-item]
 
 
@@ -137,6 +138,16 @@ def test_production_accepts_safe_settings() -> None:
             id="cors",
         ),
         pytest.param({"app": {"debug": True}}, "FOUNDATION_APP__DEBUG", id="debug"),
+        pytest.param(
+            {"security": {"jwt_secret": GOOD_SECRET}},
+            "FOUNDATION_SECURITY__CURSOR_SECRET is not set",
+            id="no-cursor-secret",
+        ),
+        pytest.param(
+            {"security": {"jwt_secret": GOOD_SECRET, "cursor_secret": "x" * 31}},
+            "FOUNDATION_SECURITY__CURSOR_SECRET is shorter than 32",
+            id="short-cursor-secret",
+        ),
     ],
 )
 def test_production_refuses(groups: dict[str, object], variable: str) -> None:
@@ -156,6 +167,25 @@ def test_production_lists_every_problem_at_once(monkeypatch: pytest.MonkeyPatch)
     assert "JWT_SECRET" in message
     assert "CORS__ORIGINS" in message
     assert "APP__DEBUG" in message
+
+
+def test_unsigned_cursors_are_an_explicit_opt_out_in_production() -> None:
+    settings = _production(security={"jwt_secret": GOOD_SECRET, "cursor_signing": False})
+    assert settings.security.cursor_key() is None
+
+
+def test_the_cursor_key_is_derived_from_the_secret_and_never_the_secret_itself() -> None:
+    configured = _production().security.cursor_key()
+    assert configured is not None
+    assert len(configured) == 32
+    assert CURSOR_SECRET.encode() not in configured
+    other = _production(security={"jwt_secret": GOOD_SECRET, "cursor_secret": "d" * 40})
+    assert other.security.cursor_key() != configured
+    # development derives a stable key from the JWT secret: every worker signs alike
+    development = Settings(_env_file=None).security.cursor_key()  # type: ignore[call-arg]
+    assert development is not None
+    assert development == Settings(_env_file=None).security.cursor_key()  # type: ignore[call-arg]
+    assert development != configured
 
 
 def test_wildcard_cors_without_credentials_and_debug_are_fine_outside_production() -> None:

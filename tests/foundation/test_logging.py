@@ -27,7 +27,7 @@ def _records(sink: io.StringIO) -> list[dict[str, object]]:
 def test_production_writes_one_json_object_per_line_with_context(stream: io.StringIO) -> None:
     settings = Settings(
         app={"environment": "production"},
-        security={"jwt_secret": "x" * 40},
+        security={"jwt_secret": "x" * 40, "cursor_secret": "y" * 40},
     )
     configure_logging(settings, sink=stream)
     with request_context("req-1", "alice"):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
@@ -44,6 +54,37 @@ class Part(BaseModel):
 
     gadget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("r_gadget.id"))
     label: Mapped[str] = mapped_column(String(100))
+
+
+class Color(enum.Enum):
+    """Values of an enum column."""
+
+    RED = "red"
+    GREEN = "green"
+
+
+class Specimen(BaseModel):
+    """A NOT NULL column of every type a sort key (and so a cursor) can have."""
+
+    __tablename__ = "r_specimen"
+
+    count: Mapped[int] = mapped_column(default=0)
+    big: Mapped[int] = mapped_column(BigInteger, default=0)
+    label: Mapped[str] = mapped_column(String(50), default="")
+    at: Mapped[datetime] = mapped_column(default=datetime(2026, 1, 1, tzinfo=UTC))
+    day: Mapped[date] = mapped_column(default=date(2026, 1, 1))
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    ratio: Mapped[float] = mapped_column(default=0.0)
+    color: Mapped[Color] = mapped_column(
+        Enum(Color, native_enum=False, length=16), default=Color.RED
+    )
+
+
+class SpecimenRepository(SQLAlchemyRepository[Specimen]):
+    """Sortable on every column."""
+
+    model = Specimen
+    sortable = ("count", "big", "label", "at", "day", "price", "ratio", "color")
 
 
 class GadgetRepository(SQLAlchemyRepository[Gadget]):

@@ -12,8 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Path
 
 from foundation import Database, Settings, get_settings
-from foundation.security import require_scopes
-from foundation.web import SessionDep, crud_router, problem_responses
+from foundation.web import SessionDep, crud_router, problem_responses, require_scopes
 from foundation.web import create_app as create_foundation_app
 from taskboard import auth
 from taskboard.models import Project

@@ -114,7 +114,7 @@ class SecuritySettings(BaseModel):
     hsts_seconds: int = Field(0, ge=0, description="0 disables Strict-Transport-Security")
     max_body_bytes: int = Field(1_048_576, ge=1, description="larger bodies get 413")
     password_hash_concurrency: int = Field(
-        2, ge=1, description="Argon2 checks run at once per process (in threads; others wait)"
+        0, ge=0, description="Argon2 checks at once per process (others wait); 0: cores / 4"
     )
     sign_in_failures_per_account: int = Field(
         5, ge=0, description="failed sign-ins per account and window before 429; 0: no limit"

@@ -1,4 +1,4 @@
-"""The web layer: app factory, middleware, problem details, dependencies, health."""
+"""The web layer: app factory, middleware, problem details, dependencies, auth, health."""
 
 from foundation.web.app import API_PREFIX, check_session_scopes, create_app
 from foundation.web.auth import (

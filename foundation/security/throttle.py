@@ -38,7 +38,8 @@ class TooManySignInsError(FoundationError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def _key(kind: str, value: str) -> str:
+def sign_in_key(kind: str, value: str) -> str:
+    """The stored key of an ``account`` or ``client`` value: a SHA-256 hex digest."""
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
@@ -72,8 +73,8 @@ class SignInThrottle:
 
     def _limits(self, account: str, client: str) -> dict[str, int]:
         limits = {
-            _key("account", account): self.per_account,
-            _key("client", client): self.per_client,
+            sign_in_key("account", account): self.per_account,
+            sign_in_key("client", client): self.per_client,
         }
         return {key: limit for key, limit in limits.items() if limit > 0}
 
@@ -110,8 +111,9 @@ class SignInThrottle:
 
     async def clear(self, account: str) -> None:
         """Forget the failures of ``account`` (after it signed in)."""
+        key = sign_in_key("account", account)
         async with self.database.writing() as connection:
-            await connection.execute(delete(_TABLE).where(_TABLE.c.key == _key("account", account)))
+            await connection.execute(delete(_TABLE).where(_TABLE.c.key == key))
 
     async def _count(self, key: str, now: datetime, cutoff: datetime) -> None:
         current = _TABLE.c.window_started_at > literal(cutoff, _TABLE.c.window_started_at.type)
@@ -131,7 +133,7 @@ class SignInThrottle:
                 ),
             )
         )
-        for _attempt in range(2):
+        for _attempt in range(3):
             async with self.database.writing() as connection:
                 if (await connection.execute(bump)).rowcount:
                     return
@@ -141,5 +143,5 @@ class SignInThrottle:
                         insert(_TABLE).values(key=key, failures=1, window_started_at=now)
                     )
                 return
-            except DuplicateError:  # another worker inserted it first: count on its row
-                continue
+            except (DuplicateError, TransactionConflictError):  # another worker inserted it
+                continue  # first: count on its row

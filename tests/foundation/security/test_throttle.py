@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foundation import Database
 from foundation.models.sign_in import SignInFailure
-from foundation.security.throttle import SignInThrottle, TooManySignInsError
+from foundation.security.throttle import SignInThrottle, TooManySignInsError, sign_in_key
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(seconds=60)
@@ -123,3 +126,26 @@ async def test_expired_counts_are_removed_and_nothing_readable_is_stored(
     clock.now = START + WINDOW
     await fail(guard, 1, account="grace", client="192.0.2.8")
     assert await rows(database) == 2  # ada's and 192.0.2.7's rows are gone
+
+
+async def test_concurrent_failures_are_all_counted(db_engine: AsyncEngine) -> None:
+    """Workers racing on one key (real pooled connections, committed) lose no count."""
+    database = Database(db_engine)
+    guard = SignInThrottle(database, per_account=100, per_client=0, window=timedelta(minutes=5))
+    account = f"race-{uuid.uuid4()}"
+    try:
+        await asyncio.gather(*(guard.record_failure(account, "10.0.0.1") for _ in range(8)))
+        async with database.reading() as connection:
+            failures = (
+                await connection.execute(
+                    select(SignInFailure.failures).where(
+                        SignInFailure.key == sign_in_key("account", account)
+                    )
+                )
+            ).scalar_one()
+        assert failures == 8
+    finally:
+        async with database.writing() as connection:
+            await connection.execute(
+                delete(SignInFailure).where(SignInFailure.key == sign_in_key("account", account))
+            )

@@ -133,15 +133,15 @@ class SignInThrottle:
                 ),
             )
         )
+        insert_first = insert(_TABLE).values(key=key, failures=1, window_started_at=now)
         for _attempt in range(3):
-            async with self.database.writing() as connection:
-                if (await connection.execute(bump)).rowcount:
-                    return
             try:
                 async with self.database.writing() as connection:
-                    await connection.execute(
-                        insert(_TABLE).values(key=key, failures=1, window_started_at=now)
-                    )
+                    if (await connection.execute(bump)).rowcount:
+                        return
+                async with self.database.writing() as connection:
+                    await connection.execute(insert_first)
                 return
-            except (DuplicateError, TransactionConflictError):  # another worker inserted it
-                continue  # first: count on its row
+            # another worker inserted the row first (or a deadlock chose us): count again
+            except (DuplicateError, TransactionConflictError):
+                continue

@@ -116,6 +116,18 @@ class SecuritySettings(BaseModel):
     access_token_minutes: int = Field(30, ge=1, description="lifetime of issued tokens")
     hsts_seconds: int = Field(0, ge=0, description="0 disables Strict-Transport-Security")
     max_body_bytes: int = Field(1_048_576, ge=1, description="larger bodies get 413")
+    password_hash_concurrency: int = Field(
+        0, ge=0, description="Argon2 checks at once per process (others wait); 0: cores / 4"
+    )
+    sign_in_failures_per_account: int = Field(
+        5, ge=0, description="failed sign-ins per account and window before 429; 0: no limit"
+    )
+    sign_in_failures_per_client: int = Field(
+        50, ge=0, description="failed sign-ins per client address and window before 429; 0: off"
+    )
+    sign_in_window_seconds: int = Field(
+        900, ge=1, description="the window failed sign-ins are counted in (and blocked for)"
+    )
     cursor_secret: SecretStr | None = Field(
         None,
         description="key that signs keyset cursors; required in production (at least 32 "

@@ -12,8 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Path
 
 from foundation import Database, Settings, get_settings
-from foundation.security import require_scopes
-from foundation.web import SessionDep, crud_router, problem_responses
+from foundation.web import (
+    API_PREFIX,
+    SessionDep,
+    crud_router,
+    offer_password_flow,
+    problem_responses,
+    require_scopes,
+    verify_principals,
+)
 from foundation.web import create_app as create_foundation_app
 from taskboard import auth
 from taskboard.models import Project
@@ -24,8 +31,9 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DESCRIPTION = """A small task tracker built on fastapi-foundation.
 
 Sign in with `POST /api/v1/auth/token` (form fields `username` = email, `password`) and send
-the token as `Authorization: Bearer <token>`. Reading needs `projects:read` / `tasks:read`,
-writing `projects:write` / `tasks:write`.
+the token as `Authorization: Bearer <token>`; in this page, *Authorize* takes the email and
+password (`passwordFlow`) or a pasted token (`bearerAuth`, the `access_token` alone).
+Reading needs `projects:read` / `tasks:read`, writing `projects:write` / `tasks:write`.
 """
 
 
@@ -79,7 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         settings = settings.model_copy(
             update={"app": settings.app.model_copy(update={"name": "taskboard"})}
         )
-    return create_foundation_app(
+    app = create_foundation_app(
         settings,
         routers=[auth.router, project_router(), task_router()],
         database=database,
@@ -90,3 +98,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             {"name": "tasks", "description": "Units of work inside a project"},
         ],
     )
+    # every request re-checks the token's user: disabled, deleted and revoked stop at once
+    verify_principals(app, auth.check_token_user)
+    offer_password_flow(
+        app, f"{API_PREFIX}/v1{auth.TOKEN_PATH}", {scope: scope for scope in auth.SCOPES}
+    )
+    return app

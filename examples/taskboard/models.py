@@ -9,10 +9,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation.models import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
+from foundation.models.sign_in import SignInFailure
+
+__all__ = ["BaseModel", "Project", "SignInFailure", "Task", "User"]
+"""``SignInFailure`` is the foundation's sign-in throttle table, part of this service's schema."""
 
 
 class User(BaseModel):
-    """Someone who can obtain a token; ``scopes`` is space-separated."""
+    """Someone who can obtain a token; ``scopes`` is space-separated.
+
+    Tokens carry ``token_version`` as their ``ver`` claim; raising it (a password change, a
+    revocation) makes every token issued before invalid.
+    """
 
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("email"),)
@@ -22,6 +30,7 @@ class User(BaseModel):
     password_hash: Mapped[str] = mapped_column(String(255))
     scopes: Mapped[str] = mapped_column(String(500), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Project(AuditMixin, SoftDeleteMixin, VersionedMixin, BaseModel):

@@ -1,7 +1,11 @@
 """JWT access tokens: issue and verify with one allowed algorithm and required claims.
 
 Only the configured algorithm is accepted, so ``alg: none`` and algorithm-confusion tokens
-fail. HS* sign with the shared secret; RS256/ES256 sign with the private key and verify with
+fail. The time claims (``exp``, ``nbf``, ``iat``) must be JSON numbers with an integral value
+(``1700000000`` or ``1700000000.0``) between 1970 and the end of year 9999; numeric strings,
+fractions, booleans and values out of that range make the token invalid (401).
+
+HS* sign with the shared secret; RS256/ES256 sign with the private key and verify with
 the public key (a verifying-only service needs just the public key).
 """
 
@@ -19,6 +23,8 @@ from foundation.errors import AuthenticationError, ConfigurationError
 
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "nbf", "iss", "aud")
 DEFAULT_LEEWAY_SECONDS = 0
+MAX_TIMESTAMP = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last second a ``datetime`` holds."""
 
 
 class InvalidTokenError(AuthenticationError):
@@ -43,8 +49,15 @@ class TokenClaims:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _timestamp(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value), UTC)
+def _timestamp(payload: Mapping[str, Any], claim: str) -> datetime:
+    """The time claim ``claim`` of ``payload``; ``InvalidTokenError`` unless it is a number
+    with an integral value in range (``bool`` is an ``int`` in Python, but not in JSON)."""
+    value = payload[claim]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TIMESTAMP:
+        raise InvalidTokenError(f"The access token's {claim!r} claim is not a valid time.")
+    return datetime.fromtimestamp(value, UTC)
 
 
 class JWTCodec:
@@ -143,6 +156,11 @@ class JWTCodec:
             raise InvalidTokenError(f"The access token lacks the {exc.claim!r} claim.") from None
         except jwt.InvalidTokenError:
             raise InvalidTokenError() from None
+        issued_at, expires_at, not_before = (
+            _timestamp(payload, "iat"),
+            _timestamp(payload, "exp"),
+            _timestamp(payload, "nbf"),
+        )
         subject = payload.get("sub")
         scope = payload.get("scope", "")
         if not isinstance(subject, str) or not subject or not isinstance(scope, str):
@@ -151,9 +169,9 @@ class JWTCodec:
         return TokenClaims(
             subject=subject,
             scopes=frozenset(scope.split()),
-            issued_at=_timestamp(payload["iat"]),
-            expires_at=_timestamp(payload["exp"]),
-            not_before=_timestamp(payload["nbf"]),
+            issued_at=issued_at,
+            expires_at=expires_at,
+            not_before=not_before,
             issuer=payload["iss"],
             audience=payload["aud"],
             extra={k: v for k, v in payload.items() if k not in standard},

@@ -45,6 +45,7 @@ from foundation.errors import ConcurrencyError, ConfigurationError, Precondition
 from foundation.models import SoftDeleteMixin
 from foundation.repository import SQLAlchemyRepository
 from foundation.schemas.pages import CursorPage, Page
+from foundation.web.auth import current_principal, require_scopes
 from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
 from foundation.web.crud_query import list_query, python_type_of
 from foundation.web.dependencies import get_database
@@ -71,9 +72,6 @@ _ID_PLACEHOLDER = "__foundation_id__"
 
 
 def _access_dependency(access: Access) -> list[DependsParam]:
-    # imported here: foundation.security builds on foundation.web, which exports this module
-    from foundation.security import current_principal, require_scopes
-
     if access is None:
         return []
     if not access:

@@ -17,4 +17,4 @@ class TestTaskboardMigrations(MigrationContract):
     migrations = MIGRATIONS
 
     def metadata(self) -> MetaData:
-        return metadata_of(models.User, models.Project, models.Task)
+        return metadata_of(models.User, models.Project, models.Task, models.SignInFailure)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select
 from taskboard.__main__ import main
-from taskboard.models import Project, Task, User
+from taskboard.models import Project, SignInFailure, Task, User
 
 from foundation import Database, get_settings
 from foundation.migrations import schema_diff
@@ -33,7 +33,7 @@ def migrate(url: str) -> None:
     async def run() -> None:
         database = Database.from_settings(url)
         metadata = MetaData()
-        for model in (User, Project, Task):
+        for model in (User, Project, Task, SignInFailure):
             model.__table__.to_metadata(metadata)
         try:
             assert await schema_diff(database.engine, MIGRATIONS, metadata) == []

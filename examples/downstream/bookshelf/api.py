@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Response
 from bookshelf.service import BookCreate, BookRead, BookService, BookUpdate
 from foundation.repository import OffsetPagination
 from foundation.schemas import Page
-from foundation.security import require_scopes
 from foundation.web import create_app as create_foundation_app
-from foundation.web import get_database, problem_responses, provide_service
+from foundation.web import get_database, problem_responses, provide_service, require_scopes
 
 router = APIRouter(prefix="/books", tags=["books"])
 Books = Annotated[BookService, Depends(provide_service(BookService, database=get_database))]

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from foundation import Database, current_actor
 from foundation.schemas import BaseSchema
-from foundation.security import JWTCodec, Principal, PrincipalDep, require_scopes
-from foundation.web import SessionDep, create_app
+from foundation.security import JWTCodec, Principal
+from foundation.web import PrincipalDep, SessionDep, create_app, require_scopes
 from tests.foundation.web.helpers import client, make_settings
 from tests.foundation.web.models import WNote
 
@@ -164,3 +164,36 @@ def test_openapi_documents_the_bearer_scheme_and_auth_statuses() -> None:
     assert "401" in me_get["responses"]
     assert "403" not in me_get["responses"]
     assert {"401", "403", "413"} <= set(notes_post["responses"])
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": "9999999999"},
+        {"exp": 1e12},
+        {"nbf": -1e13},
+        {"iat": -1e13},
+    ],
+    ids=["exp-numeric-string", "exp-1e12", "nbf-minus-1e13", "iat-minus-1e13"],
+)
+async def test_out_of_range_or_string_time_claims_answer_401_not_500(
+    changes: dict[str, Any],
+) -> None:
+    async with client(_app()) as http:
+        response = await http.get("/api/v1/me", headers=_bearer(_forged(**changes)))
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_token"
+
+
+async def test_missing_scope_challenges_with_insufficient_scope(database: Database) -> None:
+    async with client(_app(database)) as http:
+        response = await http.post(
+            "/api/v1/notes",
+            json={"title": "scoped"},
+            headers=_bearer(CODEC.issue("ada", ["notes:read"])),
+        )
+    assert response.status_code == 403
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="insufficient_scope", scope="notes:write"'
+    )

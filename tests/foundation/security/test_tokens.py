@@ -161,3 +161,43 @@ def test_token_signed_by_another_key_pair_is_refused() -> None:
 def test_asymmetric_algorithm_without_a_public_key_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="JWT_PUBLIC_KEY"):
         _codec(jwt_algorithm="RS256")
+
+
+_IN_AN_HOUR = int(datetime.now(UTC).timestamp()) + 3600
+
+
+@pytest.mark.parametrize(
+    ("changes", "claim"),
+    [
+        ({"exp": "9999999999"}, "exp"),
+        ({"exp": 1e12}, "exp"),
+        ({"exp": float(_IN_AN_HOUR) + 0.5}, "exp"),
+        ({"exp": True}, "exp"),
+        ({"nbf": -1e13}, "nbf"),
+        ({"nbf": "0"}, "nbf"),
+        ({"iat": -1e13}, "iat"),
+        ({"iat": -1}, "iat"),
+    ],
+    ids=[
+        "exp-numeric-string",
+        "exp-1e12",
+        "exp-fraction",
+        "exp-bool",
+        "nbf-minus-1e13",
+        "nbf-numeric-string",
+        "iat-minus-1e13",
+        "iat-before-1970",
+    ],
+)
+def test_time_claims_must_be_integral_numbers_in_range(changes: dict[str, Any], claim: str) -> None:
+    token = jwt.encode(_claims(**changes), SECRET, algorithm="HS256")
+    with pytest.raises(InvalidTokenError) as caught:
+        _codec().verify(token)
+    assert claim in caught.value.message
+
+
+def test_integral_float_time_claims_are_accepted() -> None:
+    now = int(datetime.now(UTC).timestamp())
+    claims = _claims(iat=float(now), nbf=float(now), exp=float(now + 60))
+    verified = _codec().verify(jwt.encode(claims, SECRET, algorithm="HS256"))
+    assert verified.expires_at == datetime.fromtimestamp(now + 60, UTC)

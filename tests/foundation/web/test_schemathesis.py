@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings
 
 from foundation import NotFoundError
 from foundation.schemas import BaseSchema, Email, NonBlankStr, ReadSchema, Slug
-from foundation.security import JWTCodec, Principal, require_scopes
-from foundation.web import create_app, problem_responses
+from foundation.security import JWTCodec, Principal
+from foundation.web import create_app, problem_responses, require_scopes
 from tests.foundation.web.helpers import make_settings
 
 SETTINGS = make_settings()

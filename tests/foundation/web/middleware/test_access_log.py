@@ -9,8 +9,8 @@ import pytest
 from fastapi import APIRouter
 
 from foundation import logger
-from foundation.security import JWTCodec, PrincipalDep
-from foundation.web import create_app
+from foundation.security import JWTCodec
+from foundation.web import PrincipalDep, create_app
 from tests.foundation.web.helpers import client, make_settings
 
 SETTINGS = make_settings()

@@ -87,8 +87,9 @@ def _unsigned(resource: str, spec: str, values: list[Any]) -> str:
 
 
 @pytest.fixture
-async def unsigned_http(database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """The service with ``FOUNDATION_SECURITY__CURSOR_SIGNING=false``."""
+async def unsigned_http(database: Database, app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The service with ``FOUNDATION_SECURITY__CURSOR_SIGNING=false`` (``app`` stores the
+    users whose tokens the tests send)."""
     transport = httpx.ASGITransport(app=create_app(UNSIGNED, database=database))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -27,7 +27,6 @@ from foundation.db.unit import UnitOfWork
 from foundation.errors import (
     ConfigurationError,
     DatabaseUnavailableError,
-    translate_db_errors,
     translated_db_error,
 )
 
@@ -165,7 +164,11 @@ class Database:
 
 
 class _Unit(AbstractAsyncContextManager[UnitOfWork]):
-    """``Database.unit()``; a plain class, cheaper per call than a generator."""
+    """``Database.unit()``.
+
+    A plain class with ``try``/``except`` instead of ``translate_db_errors()``: a generator
+    context manager costs more on every call, and every request opens a unit.
+    """
 
     __slots__ = ("_database", "_nested", "_owner", "_readonly", "_savepoint", "_token", "_tx")
 
@@ -181,15 +184,14 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
     async def __aenter__(self) -> UnitOfWork:
         database = self._database
         outer = database.current_unit()
-        if outer is not None:
-            if outer.readonly and not self._readonly:
-                raise ConfigurationError("A unit of work cannot write inside a read-only one.")
-            if self._savepoint and not self._readonly:
-                with translate_db_errors():
+        try:
+            if outer is not None:
+                if outer.readonly and not self._readonly:
+                    raise ConfigurationError("A unit of work cannot write inside a read-only one.")
+                if self._savepoint and not self._readonly:
                     self._nested = await outer.session.begin_nested()
-            return outer
-        bind = database._bind
-        with translate_db_errors():
+                return outer
+            bind = database._bind
             if bind is None:
                 engine = database._reader if self._readonly else database.engine
                 connection = await engine.connect()
@@ -197,6 +199,9 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
                 connection = bind
                 if not self._readonly:
                     self._tx = await connection.begin_nested()
+        except Exception as error:
+            _raise_translated(error)
+            raise
         unit = self._owner = UnitOfWork(connection, database.sessionmaker, readonly=self._readonly)
         self._token = database._current.set((asyncio.current_task(), unit))
         return unit
@@ -208,59 +213,67 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         traceback: TracebackType | None,
     ) -> None:
         unit = self._owner
-        if unit is None:
-            nested = self._nested
-            if nested is not None and nested.is_active:
-                with translate_db_errors():
-                    if exc_type is None:
-                        try:
-                            await nested.commit()  # flushes first: may fail
-                        except BaseException:
-                            await nested.rollback()
-                            raise
-                    else:
-                        await nested.rollback()
-            _raise_translated(exc)
-            return
-        self._database._current.reset(self._token)  # type: ignore[arg-type]  # set on enter
-        failed = exc_type is not None
         try:
-            if not failed and not unit.readonly:
-                try:
-                    with translate_db_errors():
-                        await self._commit(unit)
-                except BaseException:
-                    failed = True
-                    raise
-        finally:
-            await self._close(unit, failed=failed)
+            if unit is None:
+                await self._leave_nested(exc_type is None)
+            else:
+                self._database._current.reset(self._token)  # type: ignore[arg-type]  # set on enter
+                await self._end(unit, failed=exc_type is not None)
+        except Exception as error:
+            _raise_translated(error)
+            raise
         _raise_translated(exc)
 
-    async def _commit(self, unit: UnitOfWork) -> None:
-        session = unit._session
-        if session is not None:
-            await session.commit()  # flushes; the transaction is the unit's (rollback_only)
-        if self._tx is not None:
-            await self._tx.commit()
-        elif self._database._bind is None:
-            await unit.connection.commit()
+    async def _leave_nested(self, clean: bool) -> None:
+        """Release (or roll back) the SAVEPOINT of a unit entered inside another."""
+        nested = self._nested
+        if nested is None or not nested.is_active:
+            return
+        if not clean:
+            await nested.rollback()
+            return
+        try:
+            await nested.commit()  # flushes first: may fail
+        except BaseException:
+            await nested.rollback()
+            raise
 
-    async def _close(self, unit: UnitOfWork, *, failed: bool) -> None:
-        """Give the connection back; what was not committed is rolled back."""
+    async def _end(self, unit: UnitOfWork, *, failed: bool) -> None:
+        """Commit a clean write unit, then give the connection back; whatever was not
+        committed is rolled back."""
         session = unit._session
         bound = self._database._bind is not None
-        with translate_db_errors():
-            try:
-                # a bound read-only unit joined the test's own transaction: never roll it back
-                if failed and session is not None and not (bound and unit.readonly):
-                    await session.rollback()
-                if self._tx is not None and self._tx.is_active:
-                    await self._tx.rollback()
-            finally:
+        try:
+            if not failed and not unit.readonly:
+                failed = True  # until the commit went through
                 if session is not None:
-                    await session.close()
+                    await session.commit()  # flushes; the transaction is the unit's
+                if self._tx is not None:
+                    await self._tx.commit()
+                elif not bound:
+                    await unit.connection.commit()
+                failed = False
+        finally:
+            if session is None and self._tx is None:
                 if not bound:
                     await unit.connection.close()
+            else:
+                await self._close(unit, session, failed=failed, bound=bound)
+
+    async def _close(
+        self, unit: UnitOfWork, session: AsyncSession | None, *, failed: bool, bound: bool
+    ) -> None:
+        try:
+            # a bound read-only unit joined the test's own transaction: never roll it back
+            if failed and session is not None and not (bound and unit.readonly):
+                await session.rollback()
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            if session is not None:
+                await session.close()
+            if not bound:
+                await unit.connection.close()
 
 
 class _ConnectionOf(AbstractAsyncContextManager[AsyncConnection]):

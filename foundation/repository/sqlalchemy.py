@@ -126,12 +126,12 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not hasattr(type(self), "traits"):
             raise ConfigurationError(f"{type(self).__name__} does not declare a model.")
         self._unit: UnitOfWork | _SessionUnit
-        if isinstance(unit, AsyncSession):
-            self._unit = _SessionUnit(unit)
-        elif isinstance(unit, AsyncConnection):
-            self._unit = UnitOfWork(unit, _SESSIONS)
-        else:
+        if isinstance(unit, UnitOfWork):
             self._unit = unit
+        elif isinstance(unit, AsyncSession):
+            self._unit = _SessionUnit(unit)
+        else:
+            self._unit = UnitOfWork(unit, _SESSIONS)
         self._dialect: Dialect | None = None
         self._codec = CursorCodec(self.traits.model.__tablename__, self.cursor_secret)
 

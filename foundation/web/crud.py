@@ -100,6 +100,7 @@ def crud_router(
     plural: str | None = None,
     tags: Sequence[str] | None = None,
     router: APIRouter | None = None,
+    refuse_unknown_query: bool = True,
 ) -> APIRouter:
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
@@ -109,7 +110,9 @@ def crud_router(
     call itself, before the route answers; a service that does not must get a session that
     does, e.g. through ``SessionDep``). ``name`` is the singular
     resource name used in operation ids (``get_project``) and the path parameter
-    (``project_id``).
+    (``project_id``). List routes answer 422 to a query parameter they do not declare
+    (a misspelt filter would otherwise return everything); ``refuse_unknown_query=False``
+    ignores such parameters.
     """
     repository = repository or getattr(service, "repository_type", None)
     read_schema = read_schema or getattr(service, "read_schema", None)
@@ -126,6 +129,7 @@ def crud_router(
         create=create_schema,
         update=update_schema,
     )
+    spec.refuse_unknown_query = refuse_unknown_query
     chosen = set(operations)
     if Operation.RESTORE in chosen and not spec.soft_delete:
         chosen.discard(Operation.RESTORE)
@@ -191,6 +195,7 @@ class _Resource:
         self.pk = str(mapper.get_property_by_column(pk_column).key)
         self.id_type: Any = python_type_of(pk_column)
         self.id_parameter = f"{name}_id"
+        self.refuse_unknown_query = True
         self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
         version_column = mapper.version_id_col
         self.version: str | None = (
@@ -276,7 +281,7 @@ def _page_json(
 def _add_list(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    read_query = list_query(spec.repository, cursor=False)
+    read_query = list_query(spec.repository, cursor=False, refuse_unknown=spec.refuse_unknown_query)
     page_model: Any = Page[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
@@ -307,7 +312,7 @@ def _add_list(
 def _add_cursor(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    read_query = list_query(spec.repository, cursor=True)
+    read_query = list_query(spec.repository, cursor=True, refuse_unknown=spec.refuse_unknown_query)
     page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 

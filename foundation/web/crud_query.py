@@ -19,10 +19,11 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import BigInteger, Column, String
 
+from foundation.errors import ValidationError
 from foundation.repository import (
     DEFAULT_LIMIT,
     TEXT_OPS,
@@ -173,6 +174,21 @@ def _query_parameter(
     )
 
 
+def _alias(parameter: inspect.Parameter) -> str:
+    """The query-string name of a parameter built by ``_query_parameter``."""
+    query = parameter.annotation.__metadata__[-1]
+    return str(query.alias)
+
+
+def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        raise ValidationError(
+            f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+            details={"unknown": unknown, "accepted": sorted(accepted)},
+        )
+
+
 def _filters(repository: type[SQLAlchemyRepository[Any]]) -> list[tuple[str, Op, Column[Any]]]:
     columns: Any = repository.model.__mapper__.columns
     found: list[tuple[str, Op, Column[Any]]] = []
@@ -194,11 +210,14 @@ def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
 
 
 def list_query(
-    repository: type[SQLAlchemyRepository[Any]], *, cursor: bool
+    repository: type[SQLAlchemyRepository[Any]], *, cursor: bool, refuse_unknown: bool = True
 ) -> Callable[..., Awaitable[ListQuery]]:
     """A dependency reading the list parameters of ``repository`` from the query string.
 
     ``cursor`` selects keyset parameters (``after``/``before``) instead of ``offset``.
+    A parameter the route does not declare (a misspelt filter, an operator the field does
+    not allow) is a ``ValidationError`` naming it and the accepted ones, unless
+    ``refuse_unknown`` is false: silently ignored, it would answer the unfiltered list.
     """
     filters = _filters(repository)
     limit_default = min(DEFAULT_LIMIT, repository.max_limit)
@@ -249,8 +268,17 @@ def list_query(
         _filter_parameter(index, field, op, column)
         for index, (field, op, column) in enumerate(filters)
     )
+    accepted = frozenset(_alias(parameter) for parameter in parameters)
+    if refuse_unknown:
+        parameters.append(
+            inspect.Parameter(
+                "foundation_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
+            )
+        )
 
-    async def read(**values: Any) -> ListQuery:
+    async def read(foundation_request: Request | None = None, **values: Any) -> ListQuery:
+        if foundation_request is not None:
+            _refuse_unknown(foundation_request, accepted)
         conditions = [
             Condition(field, op, values[f"f{index}"])
             for index, (field, op, _) in enumerate(filters)

@@ -269,6 +269,20 @@ async def test_an_empty_patch_changes_nothing(http: httpx.AsyncClient) -> None:
     assert (await http.get(url, headers=WRITE)).json() == created
 
 
+@pytest.mark.parametrize(
+    "query", ["name__regex=x", "slug__eq=web", "name__ne=x", "description=x", "foo=1"]
+)
+@pytest.mark.parametrize("route", [PROJECTS, f"{PROJECTS}/cursor"])
+async def test_an_unknown_query_parameter_is_422_not_the_whole_list(
+    http: httpx.AsyncClient, route: str, query: str
+) -> None:
+    await new_project(http, "web")
+    body = problem(await http.get(f"{route}?{query}", headers=WRITE), 422, "validation_error")
+    assert body["unknown"] == [query.partition("=")[0]]
+    assert "limit" in body["accepted"]
+    assert query.partition("=")[0] in body["detail"]
+
+
 async def test_unknown_projects_are_404(http: httpx.AsyncClient) -> None:
     url = f"{PROJECTS}/{MISSING}"
     problem(await http.get(url, headers=WRITE), 404, "not_found")

@@ -476,3 +476,18 @@ async def test_location_follows_the_prefix_of_each_app_serving_the_router(
                 response = await http.post(f"{prefix}/labels", json={"text": "x"})
             assert response.status_code == 201, response.text
             assert response.headers["Location"] == f"{prefix}/labels/{response.json()['id']}"
+
+
+async def test_a_router_may_ignore_unknown_query_parameters(database: Database) -> None:
+    router = crud_router(
+        GadgetService,
+        path="/gadgets",
+        name="gadget",
+        create_schema=GadgetIn,
+        update_schema=GadgetPatch,
+        read_access=None,
+        refuse_unknown_query=False,
+    )
+    async with client(create_app(SETTINGS, routers=[router], database=database)) as http:
+        assert (await http.get(f"{BASE}?colour=red")).status_code == 200
+        assert (await http.get(f"{BASE}/cursor?colour=red")).status_code == 200

@@ -82,6 +82,7 @@ def test_create_user_prompts_for_the_password(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrate(database_url)
+    monkeypatch.setattr("taskboard.__main__.can_prompt", lambda: True)  # as on a terminal
     answers = iter(["secret", "secret"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["create-user", "bob@example.com"]) == 0

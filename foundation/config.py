@@ -7,13 +7,18 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
+import json
+import os
+import warnings
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 
 from foundation.errors import ConfigurationError
@@ -23,6 +28,12 @@ DEFAULT_JWT_SECRET = "change-me-in-production-this-is-not-a-secret"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./foundation.db"
 _CURSOR_KEY_LABEL = b"foundation keyset cursor v1"
+ENV_PREFIX = "FOUNDATION_"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
+
+
+class UnknownSettingWarning(UserWarning):
+    """Issued by ``get_settings()`` for a ``FOUNDATION_*`` variable that names no setting."""
 
 
 class AppSettings(BaseModel):
@@ -64,9 +75,14 @@ class DatabaseSettings(BaseModel):
     @classmethod
     def _parseable(cls, value: SecretStr) -> SecretStr:
         try:
-            make_url(value.get_secret_value())
+            backend = make_url(value.get_secret_value()).get_backend_name()
         except Exception as exc:
             raise ValueError("not a valid SQLAlchemy database URL") from exc
+        if backend not in SUPPORTED_BACKENDS:
+            raise ValueError(
+                f"unsupported database {backend!r}: the URL must start with sqlite://, "
+                "postgresql://, mysql:// or mariadb://"
+            )
         return value
 
     @property
@@ -190,7 +206,7 @@ class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="FOUNDATION_",
+        env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
@@ -206,6 +222,19 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
+
+    def __init__(self, *args: Any, **values: Any) -> None:
+        try:
+            super().__init__(*args, **values)
+        except SettingsError as error:
+            # pydantic-settings names the group ("cors") and its own class, not the variable
+            bad = unparsable_variables(os.environ)
+            if not bad:
+                raise
+            raise ConfigurationError(
+                "; ".join(f"{name} is not valid JSON" for name in bad)
+                + ' (lists and objects are JSON, e.g. ["https://app.example"])'
+            ) from error
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -263,7 +292,67 @@ def production_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def _fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, Any]]:
+    for name, field in model.model_fields.items():
+        yield f"{prefix}{name}".upper(), field.annotation
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _fields(annotation, f"{prefix}{name}__")
+
+
+def setting_variables() -> dict[str, Any]:
+    """Every ``FOUNDATION_*`` variable that sets something, with its field's annotation."""
+    return {ENV_PREFIX + name: annotation for name, annotation in _fields(Settings, "")}
+
+
+def _is_json_field(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return get_origin(annotation) in (list, dict, set, tuple)
+
+
+def unparsable_variables(environ: Mapping[str, str]) -> list[str]:
+    """The variables of list, object or group settings whose value is not JSON."""
+    fields = setting_variables()
+    bad = []
+    for name, value in environ.items():
+        annotation = fields.get(name.upper())
+        if annotation is None or not _is_json_field(annotation):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            bad.append(name)
+    return sorted(bad)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One sentence per ``FOUNDATION_*`` variable that looks like a setting but is none.
+
+    A name with the ``__`` delimiter is meant as a setting; a name without one only when it
+    is close to a setting (``FOUNDATION_DATABASE_URL``), so that other tools' variables
+    sharing the prefix pass quietly."""
+    known = [name.removeprefix(ENV_PREFIX) for name in setting_variables()]
+    sentences = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.removeprefix(ENV_PREFIX) in known:
+            continue
+        # compared without the shared prefix, which would make every name look close
+        closest = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), known, n=1)
+        if closest:
+            sentences.append(f"{name} is not a setting; did you mean {ENV_PREFIX}{closest[0]}?")
+        elif "__" in upper:
+            sentences.append(f"{name} is not a setting (`foundation settings` lists them)")
+    return sentences
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once; ``get_settings.cache_clear()`` re-reads them."""
+    """The process-wide settings, read once; ``get_settings.cache_clear()`` re-reads them.
+
+    Warns (``UnknownSettingWarning``) about ``FOUNDATION_*`` variables that name no setting,
+    which are otherwise ignored."""
+    for sentence in unknown_variables(os.environ):
+        warnings.warn(sentence, UnknownSettingWarning, stacklevel=2)
     return Settings()

@@ -27,10 +27,21 @@ class FoundationError(Exception):
     transient: ClassVar[bool] = False
     default_message: ClassVar[str] = "An unexpected error occurred."
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ):
         self.message = message or self.default_message
         self.details: dict[str, Any] = details or {}
+        # for operators (the log, the CLI): never rendered into the problem document
+        self.reason = reason
         super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.reason})" if self.reason else self.message
 
     @property
     def title(self) -> str:
@@ -172,6 +183,15 @@ class DatabaseUnavailableError(FoundationError):
     default_message = "The database is temporarily unavailable."
 
 
+class DatabaseAccessError(DatabaseUnavailableError):
+    """Raised when the database refuses this service for good: no such database, a wrong user
+    or password, a SQLite file that cannot be opened. Not transient: ``reason`` says what an
+    operator must fix; clients see the same problem as for an outage."""
+
+    transient = False
+    default_message = "The database is unavailable."
+
+
 class DatabaseError(FoundationError):
     """Raised for any other database failure; the message never carries SQL or driver text."""
 
@@ -193,6 +213,9 @@ _PG_CLASSES: dict[str, type[FoundationError]] = {
     "57P01": DatabaseUnavailableError,  # admin shutdown
     "57P02": DatabaseUnavailableError,
     "57P03": DatabaseUnavailableError,  # cannot connect now
+    "3D000": DatabaseAccessError,  # invalid_catalog_name: no such database
+    "28000": DatabaseAccessError,  # invalid_authorization_specification: no such role
+    "28P01": DatabaseAccessError,  # invalid_password
 }
 _MYSQL_CODES: dict[int, type[FoundationError]] = {
     1062: DuplicateError,
@@ -206,6 +229,10 @@ _MYSQL_CODES: dict[int, type[FoundationError]] = {
     4025: IntegrityViolationError,  # CHECK (MariaDB)
     1213: TransactionConflictError,
     1205: TransactionConflictError,
+    1044: DatabaseAccessError,  # access denied to the database
+    1045: DatabaseAccessError,  # access denied: user or password
+    1049: DatabaseAccessError,  # unknown database
+    1698: DatabaseAccessError,  # access denied: no such user (or no password given)
     2002: DatabaseUnavailableError,
     2003: DatabaseUnavailableError,
     2006: DatabaseUnavailableError,
@@ -221,7 +248,21 @@ _SQLITE_CODES: dict[int, type[FoundationError]] = {
     5: TransactionConflictError,  # SQLITE_BUSY
     517: TransactionConflictError,  # SQLITE_BUSY_SNAPSHOT
     6: TransactionConflictError,  # SQLITE_LOCKED
-    14: DatabaseUnavailableError,  # SQLITE_CANTOPEN
+    14: DatabaseAccessError,  # SQLITE_CANTOPEN
+}
+# What an operator does about a refused connection, by the same codes.
+_FIX_MISSING_DATABASE = "create the database, or fix the database URL"
+_FIX_CREDENTIALS = "check the user and password in the database URL"
+_FIX_UNREACHABLE = "check that the server is running and reachable at the URL's host and port"
+_ACCESS_FIXES: dict[str | int, str] = {
+    "3D000": _FIX_MISSING_DATABASE,
+    "28000": _FIX_CREDENTIALS,
+    "28P01": _FIX_CREDENTIALS,
+    1044: "grant the user access to the database, or fix the database URL",
+    1045: _FIX_CREDENTIALS,
+    1049: _FIX_MISSING_DATABASE,
+    1698: _FIX_CREDENTIALS,
+    14: "check that the file can be created or opened in its folder",
 }
 # Names only, for ``details``; classification above never reads messages.
 _MYSQL_KEY = re.compile(r"for key '(?:[^'.]+\.)?([^']+)'")
@@ -259,19 +300,45 @@ def _details(orig: BaseException, cls: type[FoundationError]) -> dict[str, Any]:
     return details
 
 
+def _driver_text(orig: BaseException) -> str:
+    """The driver's own words, first line only (SQLAlchemy's adapters prefix a class name)."""
+    if len(orig.args) > 1 and isinstance(orig.args[0], int):  # MySQL: (code, message)
+        text = str(orig.args[1])
+    elif _sqlstate(orig) is not None and orig.__cause__ is not None:  # asyncpg, adapted
+        text = str(orig.__cause__)
+    else:
+        text = str(orig)
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def _reason(orig: BaseException, cls: type[FoundationError], key: str | int | None) -> str | None:
+    """What an operator needs to know about a connection failure; ``None`` for other errors."""
+    if not issubclass(cls, DatabaseUnavailableError):
+        return None
+    fix = _ACCESS_FIXES.get(key) if key is not None else None
+    return f"{_driver_text(orig)}; {fix or _FIX_UNREACHABLE}"
+
+
 def classify_db_error(error: BaseException) -> FoundationError:
-    """Return the foundation error for a SQLAlchemy/driver exception (not raised)."""
+    """Return the foundation error for a SQLAlchemy/driver exception (not raised).
+
+    Connection failures carry a ``reason`` for operators (the driver's words and the fix)."""
     if isinstance(error, FoundationError):
         return error
     orig = _driver_error(error)
     cls: type[FoundationError] | None = None
+    key: str | int | None = None
     state = _sqlstate(orig)
     if orig.args and isinstance(orig.args[0], int):
         # MySQL/MariaDB: the driver error code is precise; its SQLSTATE (23000) is not
-        cls = _MYSQL_CODES.get(orig.args[0])
+        key = mysql_code = orig.args[0]
+        cls = _MYSQL_CODES.get(mysql_code)
     elif isinstance(getattr(orig, "sqlite_errorcode", None), int):
-        cls = _SQLITE_CODES.get(orig.sqlite_errorcode)  # type: ignore[attr-defined]
+        key = sqlite_code = orig.sqlite_errorcode  # type: ignore[attr-defined]
+        cls = _SQLITE_CODES.get(sqlite_code)
     elif state is not None:
+        key = state
         cls = _PG_CLASSES.get(state)
         if cls is None and state.startswith("08"):
             cls = DatabaseUnavailableError
@@ -281,7 +348,7 @@ def classify_db_error(error: BaseException) -> FoundationError:
             cls = DatabaseUnavailableError
         else:
             cls = DatabaseError
-    return cls(details=_details(orig, cls))
+    return cls(details=_details(orig, cls), reason=_reason(orig, cls, key))
 
 
 def translated_db_error(error: BaseException) -> FoundationError | None:

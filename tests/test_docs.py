@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from foundation import Settings
+from tests.foundation.migrations_sample.databases import migration_url
+
+__all__ = ["migration_url"]  # a fixture used below
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -54,3 +58,26 @@ def test_readme_lists_every_setting_with_its_default() -> None:
     assert match is not None, "README lacks the settings-table markers"
     expected = settings_table()
     assert match.group(1) == expected, f"update the README's settings table to:\n{expected}"
+
+
+def test_readme_upgrade_command_migrates_the_reference_service(migration_url: str) -> None:
+    [command] = [
+        b for b in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S) if "db upgrade" in b
+    ]
+    url = re.search(r"FOUNDATION_DATABASE__URL=(\S+)", command)
+    assert url is not None
+    command = command.replace(url.group(1), f"'{migration_url}'")
+    # the README's `.venv/bin/` is the environment running this suite (tox has its own)
+    command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOUNDATION_")}
+
+    def run(step: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["bash", "-c", step], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        return result
+
+    assert "Running upgrade  -> " in run(command).stderr
+    check = run(command.replace("db upgrade", "db check"))
+    assert check.stdout.endswith("models and migrations agree\n")

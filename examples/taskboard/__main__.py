@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def can_prompt() -> bool:
+    """Whether a person can answer a password prompt (getpass fails on termios otherwise)."""
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
     password = getpass.getpass("Password: ")
     if password != getpass.getpass("Repeat password: "):
@@ -50,6 +55,12 @@ async def _create(email: str, password: str, scopes: str, name: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.password is None and not can_prompt():
+        print(
+            "python -m taskboard: error: no terminal to prompt for the password: use --password",
+            file=sys.stderr,
+        )
+        return 2
     password = args.password if args.password is not None else _read_password()
     if not password:
         print("python -m taskboard: error: the password must not be empty", file=sys.stderr)
@@ -64,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         user_id = asyncio.run(_create(args.email, password, args.scopes, args.name))
     except FoundationError as error:
-        print(f"python -m taskboard: error: {error.message}", file=sys.stderr)
+        print(f"python -m taskboard: error: {error}", file=sys.stderr)  # with the reason
         return 1
     print(f"created user {args.email} ({user_id}) with scopes: {' '.join(args.scopes.split())}")
     return 0

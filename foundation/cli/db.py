@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from alembic import command
+from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foundation.config import Settings
 from foundation.db import create_engine
+from foundation.errors import ConfigurationError
 from foundation.migrations import (
     check_async,
     current_async,
@@ -76,6 +78,13 @@ def run_db(args: argparse.Namespace, settings: Settings) -> int:
     directory = migrations_directory(args.migrations, settings)
     action: str = args.db_command
     if action == "init":
+        if args.metadata is None:
+            # a default would be an empty metadata, and `db check` would then propose a
+            # revision that drops every table: only the project knows where its models are
+            raise ConfigurationError(
+                "db init needs --metadata MODULE:EXPR, the metadata of your models "
+                "(e.g. --metadata myapp.models:Base.metadata)"
+            )
         path = init_directory(directory, args.metadata)
         print(f"created {path}: edit env.py if the models live elsewhere")
         return 0
@@ -91,11 +100,24 @@ def run_db(args: argparse.Namespace, settings: Settings) -> int:
         print(getattr(script, "path", script))
         return 0
     if action == "check":  # its verdict is the one line; Alembic's notes would repeat it
-        with_engine(settings, lambda engine: check_async(engine, directory))
+        with_engine(settings, lambda engine: _check_at_head(engine, directory))
         print("models and migrations agree")
         return 0
     with alembic_progress():
         return _run_on_database(action, args, directory, settings)
+
+
+async def _check_at_head(engine: AsyncEngine, directory: str) -> None:
+    """Compare models and migrations, after making sure the database is at the head."""
+    applied = await current_async(engine)
+    known = heads(directory)
+    if set(applied) != set(known):
+        at = ", ".join(applied) or "no revision"
+        raise CommandError(  # status 2, as Alembic's own check
+            f"Target database is not up to date: it is at {at}, the head is "
+            f"{', '.join(known)}; run `foundation db upgrade` first"
+        )
+    await check_async(engine, directory)
 
 
 def _run_on_database(

@@ -1,13 +1,17 @@
 """Entry point: parse, load settings, dispatch; every expected failure is one line on stderr.
 
 Exit status: 0 success, 1 the command ran and failed (database unreachable, models and
-migrations disagree), 2 bad configuration or arguments.
+migrations disagree), 2 bad configuration or arguments, 141 the reader of the output went
+away (``| head``), as for a Unix tool ended by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import warnings
 from collections.abc import Sequence
 
 import pydantic
@@ -18,12 +22,13 @@ from sqlalchemy import exc as sa_exc
 from foundation.cli.db import run_db
 from foundation.cli.parser import build_parser
 from foundation.cli.serve import run_openapi, run_serve
-from foundation.config import Settings, get_settings
+from foundation.config import Settings, UnknownSettingWarning, get_settings
 from foundation.errors import ConfigurationError, FoundationError, classify_db_error
 from foundation.migrations import describe_diff
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
 def describe_validation_error(error: pydantic.ValidationError) -> str:
@@ -35,16 +40,52 @@ def describe_validation_error(error: pydantic.ValidationError) -> str:
     return "invalid settings: " + "; ".join(parts)
 
 
+def describe_error(error: FoundationError) -> str:
+    """The error's message; for a database failure also where and why (for the operator)."""
+    if error.reason is None:
+        return error.message
+    return f"{error.message} {get_settings().database.masked_url()}: {error.reason}"
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())  # one line, whatever the message held
+
+
 def _fail(message: str, status: int) -> int:
-    text = " ".join(message.split())  # one line, whatever the message held
-    print(f"foundation: error: {text}", file=sys.stderr)
+    print(f"foundation: error: {_one_line(message)}", file=sys.stderr)
     return status
+
+
+def _load_settings() -> Settings:
+    """The settings, re-read; warnings about unknown variables as one line each."""
+    get_settings.cache_clear()  # the environment may have changed since the last read
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnknownSettingWarning)
+        settings = get_settings()
+    for warning in caught:
+        if issubclass(warning.category, UnknownSettingWarning):
+            print(f"foundation: warning: {_one_line(str(warning.message))}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return settings
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a capture without a descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    get_settings.cache_clear()  # the environment may have changed since the last read
-    settings: Settings = get_settings()
+    settings = _load_settings()
     if args.command == "settings":
         print(json.dumps(settings.masked(), indent=2))
         return 0
@@ -58,7 +99,13 @@ def _dispatch(argv: Sequence[str] | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``foundation`` command; returns the exit status."""
     try:
-        return _dispatch(argv)
+        status = _dispatch(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        # the reader went away (`| head -c 10`): nothing failed here; stop quietly
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except pydantic.ValidationError as error:
         return _fail(describe_validation_error(error), EXIT_USAGE)
     except SettingsError as error:  # a variable that does not parse, e.g. a list not in JSON
@@ -72,8 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         return _fail(str(error), EXIT_USAGE)
     except FoundationError as error:
-        return _fail(error.message, EXIT_FAILED)
+        return _fail(describe_error(error), EXIT_FAILED)
     except (sa_exc.DBAPIError, ConnectionError, OSError) as error:
-        return _fail(classify_db_error(error).message, EXIT_FAILED)
+        return _fail(describe_error(classify_db_error(error)), EXIT_FAILED)
     except KeyboardInterrupt:
         return 130

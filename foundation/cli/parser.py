@@ -65,9 +65,8 @@ def _db(commands: argparse._SubParsersAction[Parser]) -> None:
     init = actions.add_parser("init", help="create the script directory")
     init.add_argument(
         "--metadata",
-        default="foundation:Base.metadata",
         metavar="MODULE:EXPR",
-        help="where env.py finds the models' metadata (default: %(default)s)",
+        help="where env.py finds the models' metadata (required), e.g. app.models:Base.metadata",
     )
     upgrade = actions.add_parser("upgrade", help="apply migrations up to REV (default head)")
     upgrade.add_argument("revision", nargs="?", default="head", metavar="REV")

@@ -15,6 +15,7 @@ afresh (see ``foundation.errors.translate_db_errors``).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -26,6 +27,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
 from foundation.config import DatabaseSettings
+from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 CONNECT_TIMEOUT_SECONDS = 5
@@ -52,6 +54,19 @@ def normalize_url(url: str | URL) -> URL:
 def is_memory_sqlite(url: URL) -> bool:
     """Whether the URL names a private in-memory SQLite database."""
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def check_sqlite_folder(url: URL) -> None:
+    """Refuse a SQLite file in a folder that does not exist (SQLite would only say that it
+    cannot open the file, at the first connection)."""
+    if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or url.query.get("uri"):
+        return
+    folder = Path(str(url.database)).parent
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"the folder {str(folder)!r} of the SQLite database {url.database!r} does not "
+            "exist: create it, or fix the database URL"
+        )
 
 
 def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
@@ -140,6 +155,7 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     if isinstance(settings, str):
         settings = DatabaseSettings(url=SecretStr(settings))
     url = normalize_url(settings.url.get_secret_value())
+    check_sqlite_folder(url)
     engine = create_async_engine(url, **engine_options(settings, url))
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))

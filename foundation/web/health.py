@@ -1,7 +1,9 @@
 """Health endpoints: liveness (no I/O), readiness (database ping) and a detailed report.
 
 No authentication, no caching (``Cache-Control: no-store``); the ping is bounded by a
-timeout so a dead database answers 503 quickly instead of hanging the probe.
+timeout so a dead database answers 503 quickly instead of hanging the probe. Why the database
+is down (no such database, wrong password, unreachable host) goes to the log for operators;
+the probes answer with an error code only.
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.pool import QueuePool
 
 from foundation.db import Database
-from foundation.errors import FoundationError
+from foundation.errors import FoundationError, classify_db_error
+from foundation.logging import logger
 from foundation.web.openapi import problem_responses
 from foundation.web.problems import problem_response
 
 NO_STORE = {"Cache-Control": "no-store"}
 DEFAULT_PING_TIMEOUT = 2.0
+
+
+class PoolHealth(BaseModel):
+    """The database connection pool: connections in use, open and idle, and the most it opens."""
+
+    in_use: int = Field(examples=[1], description="connections serving requests now")
+    idle: int = Field(examples=[4], description="open connections waiting in the pool")
+    capacity: int | None = Field(
+        examples=[15], description="the most connections the pool opens (null: no limit)"
+    )
 
 
 class ComponentHealth(BaseModel):
@@ -28,7 +42,7 @@ class ComponentHealth(BaseModel):
     status: Literal["up", "down"]
     latency_ms: float | None = Field(None, examples=[1.2])
     error: str | None = Field(None, examples=["database_unavailable"])
-    pool: dict[str, int] | None = None
+    pool: PoolHealth | None = None
 
 
 class Liveness(BaseModel):
@@ -52,16 +66,41 @@ class HealthReport(BaseModel):
     components: dict[str, ComponentHealth]
 
 
+def pool_health(database: Database) -> PoolHealth | None:
+    """The pool's counts where the engine pools connections (not in-memory SQLite)."""
+    pool = database.engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    # QueuePool has no public accessor for it (SQLAlchemy 2.0 and 2.1); -1 means no limit
+    max_overflow: int = pool._max_overflow
+    return PoolHealth(
+        in_use=pool.checkedout(),
+        idle=pool.checkedin(),
+        capacity=None if max_overflow < 0 else pool.size() + max_overflow,
+    )
+
+
+def _log_down(database: Database, error: FoundationError) -> None:
+    cause = error.__cause__
+    reason = classify_db_error(cause).reason if cause is not None else error.reason
+    logger.warning(
+        "database {url} is down: {reason}",
+        url=database.engine.url.render_as_string(hide_password=True),
+        reason=reason or error.message,
+    )
+
+
 async def check_database(database: Database | None, seconds: float) -> ComponentHealth:
-    """Ping the database, waiting at most ``seconds``; never raises."""
+    """Ping the database, waiting at most ``seconds``; never raises. Logs why it is down."""
     if database is None:
         return ComponentHealth(status="down", error="not_initialised")
     try:
         latency = await database.ping(timeout=seconds)
     except FoundationError as exc:
-        return ComponentHealth(status="down", error=exc.code, pool=database.pool_status() or None)
+        _log_down(database, exc)
+        return ComponentHealth(status="down", error=exc.code, pool=pool_health(database))
     return ComponentHealth(
-        status="up", latency_ms=round(latency * 1000, 2), pool=database.pool_status() or None
+        status="up", latency_ms=round(latency * 1000, 2), pool=pool_health(database)
     )
 
 

@@ -16,9 +16,11 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import URL, make_url
 
 from foundation.cli import main
 from foundation.cli.serve import should_migrate
@@ -166,7 +168,55 @@ def test_an_unparsable_variable_is_one_line_and_status_2(
 ) -> None:
     monkeypatch.setenv("FOUNDATION_CORS__ORIGINS", "https://not-json.example")
     status, _, err = run(capsys, "settings")
-    assert_one_line_error(status, err, 'error parsing value for field "cors"')
+    assert_one_line_error(status, err, "FOUNDATION_CORS__ORIGINS is not valid JSON")
+    assert "EnvSettingsSource" not in err
+
+
+def test_an_unknown_variable_is_a_warning_naming_the_closest_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOUNDATION_SERVER__PROT", "1")
+    monkeypatch.setenv("FOUNDATION_CONTRACT_PROFILE", "full")  # another tool's: no warning
+    status, out, err = run(capsys, "settings")
+    assert status == 0, err
+    assert err == (
+        "foundation: warning: FOUNDATION_SERVER__PROT is not a setting; "
+        "did you mean FOUNDATION_SERVER__PORT?\n"
+    )
+    assert json.loads(out)["server"]["port"] == 8000
+
+
+def test_an_unknown_database_backend_is_one_line_not_a_traceback() -> None:
+    result = run_process("db", "current", env={"FOUNDATION_DATABASE__URL": "foo://x"})
+    assert_one_line_error(
+        result.returncode, result.stderr, "FOUNDATION_DATABASE__URL: Value error, unsupported"
+    )
+    assert "NoSuchModuleError" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv", [["openapi", "--app", SAMPLE_APP], ["settings"]], ids=["openapi", "settings"]
+)
+def test_a_closed_pipe_ends_quietly_with_sigpipe_status(argv: list[str]) -> None:
+    # `foundation openapi | head -c 10`, made certain: the pipe has no reader at all
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOUNDATION_")}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "foundation.cli", *argv],
+            cwd=ROOT,
+            env=clean,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 128 + signal.SIGPIPE, result.stderr
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize(
@@ -240,7 +290,55 @@ def test_an_unreachable_database_is_one_line_and_status_1(
     monkeypatch.setenv("FOUNDATION_DATABASE__URL", f"{scheme}://app:pw-hunter2@127.0.0.1:1/app")
     status, _, err = run(capsys, "db", "upgrade", "-d", str(MIGRATIONS))
     assert_one_line_error(status, err, "The database is temporarily unavailable.", code=1)
+    assert "127.0.0.1:1/app: " in err
+    assert err.rstrip().endswith(
+        "check that the server is running and reachable at the URL's host and port"
+    )
     assert "pw-hunter2" not in err
+
+
+@pytest.fixture
+def server_url(db_backend: Any) -> URL:
+    """The URL of this test's database server (PostgreSQL or MariaDB)."""
+    if db_backend.dialect == "sqlite":
+        pytest.skip("SQLite has no server to refuse a database or a user")
+    return make_url(db_backend.url)
+
+
+def test_a_missing_database_is_named_with_its_host_and_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server_url: URL
+) -> None:
+    url = server_url.set(database="no_such_database_cli")
+    monkeypatch.setenv("FOUNDATION_DATABASE__URL", url.render_as_string(hide_password=False))
+    status, _, err = run(capsys, "db", "current", "-d", str(MIGRATIONS))
+    assert_one_line_error(status, err, "The database is unavailable.", code=1)
+    assert url.render_as_string(hide_password=True) in err  # host, port and database name
+    assert "no_such_database_cli" in err.split(": ", 2)[-1]  # and the server's own words
+    assert err.rstrip().endswith("create the database, or fix the database URL")
+
+
+def test_a_wrong_user_is_named_with_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server_url: URL
+) -> None:
+    url = server_url.set(username="no_such_user_cli", password="wrong")
+    monkeypatch.setenv("FOUNDATION_DATABASE__URL", url.render_as_string(hide_password=False))
+    status, _, err = run(capsys, "db", "current", "-d", str(MIGRATIONS))
+    assert_one_line_error(status, err, "The database is unavailable.", code=1)
+    assert "no_such_user_cli" in err
+    assert err.rstrip().endswith("check the user and password in the database URL")
+    assert "wrong" not in err
+
+
+def test_a_sqlite_file_in_a_missing_folder_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "no" / "such" / "folder" / "app.db"
+    monkeypatch.setenv("FOUNDATION_DATABASE__URL", f"sqlite:///{path}")
+    status, _, err = run(capsys, "db", "current", "-d", str(MIGRATIONS))
+    assert_one_line_error(status, err, f"the folder {str(path.parent)!r}")
+    assert "does not exist: create it" in err
+    assert "temporarily" not in err
+    assert not path.parent.exists()
 
 
 def test_db_upgrade_to_an_unknown_revision_is_status_2(
@@ -257,6 +355,7 @@ def test_db_check_passes_when_models_and_migrations_agree(
     monkeypatch.setenv("FOUNDATION_DATABASE__URL", migration_url)
     status, _, err = run(capsys, "db", "check", "-d", str(MIGRATIONS))
     assert_one_line_error(status, err, "Target database is not up to date")
+    assert "it is at no revision, the head is 0002; run `foundation db upgrade` first" in err
     assert run(capsys, "db", "upgrade", "-d", str(MIGRATIONS))[0] == 0
     status, out, err = run(capsys, "db", "check", "-d", str(MIGRATIONS))
     assert status == 0, err
@@ -310,8 +409,19 @@ def test_db_init_creates_a_script_directory(
     )
     assert status == 0, err
     assert "from app.db import Base" in (target / "env.py").read_text()
-    status, _, err = run(capsys, "db", "init", "-d", str(target))
+    status, _, err = run(
+        capsys, "db", "init", "-d", str(target), "--metadata", "app.db:Base.metadata"
+    )
     assert_one_line_error(status, err, "already holds an env.py")
+
+
+def test_db_init_refuses_to_guess_the_metadata(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "migrations"
+    status, _, err = run(capsys, "db", "init", "-d", str(target))
+    assert_one_line_error(status, err, "db init needs --metadata MODULE:EXPR")
+    assert not target.exists()
 
 
 # -- openapi -----------------------------------------------------------------------------

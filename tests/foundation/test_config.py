@@ -10,7 +10,12 @@ import pydantic
 import pytest
 
 from foundation import ConfigurationError, Settings, get_settings
-from foundation.config import DEFAULT_DATABASE_URL, DEFAULT_JWT_SECRET, production_problems
+from foundation.config import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_JWT_SECRET,
+    UnknownSettingWarning,
+    production_problems,
+)
 
 GOOD_SECRET = "s" * 40
 CURSOR_SECRET = "c" * 40
@@ -104,6 +109,50 @@ def test_a_rejected_url_does_not_echo_its_password(monkeypatch: pytest.MonkeyPat
     assert "not a valid SQLAlchemy database URL" in str(caught.value)
     assert PASSWORD not in str(caught.value)
     assert PASSWORD not in repr(caught.value)
+
+
+def test_an_unsupported_backend_is_rejected_when_settings_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FOUNDATION_DATABASE__URL", "foo://x")
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Settings()
+    assert "unsupported database 'foo'" in str(caught.value)
+
+
+def test_a_list_that_is_not_json_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOUNDATION_CORS__ORIGINS", "https://app.example")
+    monkeypatch.setenv("FOUNDATION_CORS__METHODS", '["GET"]')
+    with pytest.raises(ConfigurationError) as caught:
+        Settings()
+    assert caught.value.message.startswith("FOUNDATION_CORS__ORIGINS is not valid JSON (")
+
+
+@pytest.mark.parametrize(
+    ("variable", "warning"),
+    [
+        ("FOUNDATION_SERVER__PROT", "; did you mean FOUNDATION_SERVER__PORT?"),
+        ("FOUNDATION_DATABASE_URL", "; did you mean FOUNDATION_DATABASE__URL?"),
+        ("FOUNDATION_NOTHING__LIKE_IT", " (`foundation settings` lists them)"),
+    ],
+)
+def test_get_settings_warns_about_unknown_variables(
+    monkeypatch: pytest.MonkeyPatch, variable: str, warning: str
+) -> None:
+    monkeypatch.setenv(variable, "1")
+    with pytest.warns(UnknownSettingWarning) as caught:
+        get_settings()
+    assert [str(w.message) for w in caught] == [f"{variable} is not a setting{warning}"]
+
+
+def test_other_tools_variables_with_the_prefix_pass_quietly(
+    monkeypatch: pytest.MonkeyPatch, recwarn: pytest.WarningsRecorder
+) -> None:
+    for name in ("FOUNDATION_TEST_DB", "FOUNDATION_PG15_URL", "FOUNDATION_CONTRACT_PROFILE"):
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv("FOUNDATION_SERVER__PORT", "8001")
+    assert get_settings().server.port == 8001
+    assert not [w for w in recwarn if issubclass(w.category, UnknownSettingWarning)]
 
 
 # -- production refusals ---------------------------------------------------------------------

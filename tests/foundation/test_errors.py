@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from foundation import Database
 from foundation.errors import (
@@ -11,6 +15,7 @@ from foundation.errors import (
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
+    DatabaseAccessError,
     DatabaseError,
     DatabaseUnavailableError,
     DuplicateError,
@@ -93,3 +98,42 @@ async def test_an_unreachable_server_is_unavailable_and_transient() -> None:
         await database.dispose()
     assert info.value.transient
     assert info.value.to_problem()["status"] == 503
+
+
+async def _first_error(url: str) -> FoundationError:
+    database = Database.from_settings(url)
+    try:
+        with pytest.raises(DatabaseUnavailableError) as info:
+            async with database.transaction() as session:
+                await session.execute(text("SELECT 1"))
+    finally:
+        await database.dispose()
+    return info.value
+
+
+async def test_a_missing_database_is_refused_for_good_with_a_reason_for_operators(
+    db_backend: Any, db_url: str
+) -> None:
+    if db_backend.dialect == "sqlite":
+        pytest.skip("SQLite creates a missing file: no server to refuse a database")
+    url = make_url(db_url).set(database="no_such_database_errors")
+    error = await _first_error(url.render_as_string(hide_password=False))
+    assert isinstance(error, DatabaseAccessError)
+    assert not error.transient  # retrying will not create it
+    assert error.reason is not None
+    assert "no_such_database_errors" in error.reason
+    assert error.reason.endswith("; create the database, or fix the database URL")
+    assert error.reason in str(error)  # the log's traceback line carries it
+    problem = error.to_problem()
+    assert (problem["status"], problem["code"]) == (503, "database_unavailable")
+    assert "no_such_database_errors" not in str(problem)  # clients get the generic problem
+
+
+async def test_a_sqlite_file_that_cannot_be_opened_is_refused_for_good(tmp_path: Path) -> None:
+    # a folder where the file should be: SQLITE_CANTOPEN, whatever the retries
+    error = await _first_error(f"sqlite+aiosqlite:///{tmp_path}")
+    assert isinstance(error, DatabaseAccessError)
+    assert error.reason == (
+        "unable to open database file; check that the file can be created or opened in its folder"
+    )
+    assert "unable" not in str(error.to_problem())

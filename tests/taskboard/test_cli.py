@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,8 @@ from foundation import Database, get_settings
 from foundation.migrations import schema_diff
 from foundation.security import verify_password
 
-MIGRATIONS = Path(__file__).parents[2] / "examples" / "taskboard" / "migrations"
+ROOT = Path(__file__).parents[2]
+MIGRATIONS = ROOT / "examples" / "taskboard" / "migrations"
 
 
 @pytest.fixture
@@ -82,6 +86,7 @@ def test_create_user_prompts_for_the_password(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrate(database_url)
+    monkeypatch.setattr("taskboard.__main__.can_prompt", lambda: True)  # as on a terminal
     answers = iter(["secret", "secret"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["create-user", "bob@example.com"]) == 0
@@ -96,3 +101,22 @@ def test_create_user_refuses_unknown_scopes_and_empty_passwords(
     assert main(["create-user", "a@example.com", "--scopes", "admin", "--password", "x"]) == 2
     assert "unknown scopes: admin" in capsys.readouterr().err
     assert main(["create-user", "a@example.com", "--password", ""]) == 2
+
+
+def test_create_user_without_a_terminal_says_use_password(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FOUNDATION_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "taskboard", "create-user", "a@example.com"],
+        cwd=ROOT,
+        env=environment | {"PYTHONPATH": "examples"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "python -m taskboard: error: no terminal to prompt for the password: use --password\n"
+    )
+    assert result.stdout == ""

@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter
+from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from foundation import Database
+from foundation.config import DatabaseSettings
+from foundation.logging import logger
 from foundation.web import SessionDep, create_app
 from tests.foundation.web.helpers import client, make_settings
 
@@ -48,10 +52,57 @@ async def test_ready_and_report_with_a_working_database(database: Database) -> N
     assert body["uptime_seconds"] >= 0
     assert body["components"]["database"]["status"] == "up"
     assert body["components"]["database"]["latency_ms"] >= 0
-    assert {"size", "checked_in", "checked_out", "overflow"} <= set(
-        body["components"]["database"]["pool"]
-    )
+    pool = body["components"]["database"].get("pool")
+    if pool is not None:  # in-memory SQLite shares one connection and has no pool to report
+        assert set(pool) == {"in_use", "idle", "capacity"}
+        assert pool["capacity"] is None or pool["capacity"] >= pool["in_use"] + pool["idle"]
     assert report.headers["cache-control"] == "no-store"
+
+
+async def test_report_shows_the_pool_as_in_use_idle_and_capacity(db_url: str) -> None:
+    database = Database.from_settings(
+        DatabaseSettings(url=SecretStr(db_url), pool_size=3, max_overflow=2)
+    )
+    app = create_app(make_settings(), database=database)
+    try:
+        async with database.engine.connect() as held, client(app) as http:
+            await held.execute(text("SELECT 1"))
+            body = (await http.get("/health")).json()
+    finally:
+        await database.dispose()
+    # the held connection is in use; the ping's went back to the pool; 3 kept + 2 extra
+    assert body["components"]["database"]["pool"] == {"in_use": 1, "idle": 1, "capacity": 5}
+
+
+async def test_a_missing_database_is_explained_in_the_log_not_to_clients(
+    db_backend: Any, db_url: str
+) -> None:
+    if db_backend.dialect == "sqlite":
+        pytest.skip("SQLite has no server to refuse a database")
+    url = make_url(db_url).set(database="no_such_database_health")
+    database = Database.from_settings(url.render_as_string(hide_password=False))
+    app = create_app(make_settings(), routers=[router], database=database)
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="WARNING", format="{message}\n{exception}")
+    try:
+        async with client(app) as http:
+            ready = await http.get("/health/ready")
+            api = await http.get("/api/v1/now")
+    finally:
+        logger.remove(sink)
+        await database.dispose()
+    assert ready.status_code == 503
+    assert ready.json()["components"]["database"]["error"] == "database_unavailable"
+    assert api.status_code == 503
+    assert api.json()["detail"] == "The database is unavailable."
+    assert "retry-after" not in api.headers  # retrying will not create the database
+    for response in (ready, api):
+        assert "no_such_database_health" not in response.text
+    log = "".join(lines)
+    masked = url.render_as_string(hide_password=True)
+    assert f"database {masked} is down: " in log  # the probe's warning
+    assert log.count("no_such_database_health") >= 3  # probe, and the API error's reason
+    assert "create the database, or fix the database URL" in log
 
 
 async def test_ready_is_503_before_the_database_exists() -> None:

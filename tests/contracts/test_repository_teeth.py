@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from contracts import RepositoryContract
-from foundation import ConflictError, DuplicateError
+from foundation import ConflictError, DuplicateError, NotFoundError
 from foundation.repository import CursorPage, CursorPagination, OffsetPagination
 from tests.contracts.repositories import GADGET_CAPABILITIES, GadgetRepository, gadget_data
 """
@@ -42,8 +42,8 @@ def module(repository_body: str = "pass") -> str:
     return f"{HEADER}\n\nclass Repository(GadgetRepository):\n{body}\n\n{SUITE}"
 
 
-# 67 test ids in the suite; the gadget declares everything except foreign_keys.
-PASSED, SKIPPED = 66, 1
+# 69 test ids in the suite; the gadget declares everything except foreign_keys.
+PASSED, SKIPPED = 68, 1
 
 BROKEN = {
     "lost update": (
@@ -58,6 +58,7 @@ BROKEN = {
         {
             "test_update_is_stored",
             "test_duplicate_update_raises_duplicate_error",
+            "test_an_empty_update_changes_nothing",
             "test_stale_version_is_refused",
             "test_version_moves_on_every_write_path",
             "test_audit_columns_name_the_actor",
@@ -128,6 +129,7 @@ BROKEN = {
             )
         """,
         {
+            "test_row_methods_answer_what_the_entity_methods_answer",
             "test_cursor_survives_concurrent_inserts",
             "test_cursor_pages_backward_cover_every_row_once",
             "test_foreign_or_malformed_cursor_is_a_validation_error",
@@ -156,12 +158,22 @@ BROKEN = {
             "test_random_operations_agree_with_a_model",
         },
     ),
+    "not-found details that drift from the foundation's": (
+        """
+        async def get(self, id, *, include_deleted=False, for_update=False):
+            found = await self.get_or_none(id, include_deleted=include_deleted)
+            if found is None:
+                raise NotFoundError(details={"id": str(id)})
+            return found
+        """,
+        {"test_get_missing_raises_not_found"},
+    ),
     "version that is not checked": (
         """
         async def update(self, id, changes, *, expected_version=None):
             return await super().update(id, changes)
         """,
-        {"test_stale_version_is_refused"},
+        {"test_stale_version_is_refused", "test_an_empty_update_changes_nothing"},
     ),
 }
 

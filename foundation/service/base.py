@@ -193,8 +193,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
                 result = await repository.list_values(
                     fields, filters, sort=sort, page=page, search=search
                 )
-            to_read = self.to_read
-            items = [to_read(item) for item in result.items]
+            items = list(map(self.to_read, result.items))
         if isinstance(result, CursorPage):
             return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
         return Page(items, result.limit, result.offset, result.total)
@@ -242,8 +241,7 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
                 created = await repository.create_values(rows, fields)
             for item in created:
                 await self.after_create(unit, item)
-            to_read = self.to_read
-            return [to_read(item) for item in created]
+            return list(map(self.to_read, created))
 
 
 class _Observed(AbstractAsyncContextManager[None]):

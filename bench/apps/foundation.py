@@ -119,7 +119,10 @@ def bench_settings(tweaks: frozenset[str] = frozenset()) -> Settings:
             "access_log": "no_access_log" not in tweaks,
             "json_logs": "text_logs" not in tweaks,
         },
-        security={"jwt_secret": "bench-secret-" + "x" * 40},
+        security={
+            "jwt_secret": "bench-secret-" + "x" * 40,
+            "cursor_secret": "bench-cursor-" + "y" * 40,
+        },
     )
 
 

@@ -25,7 +25,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(VENV)/.installed
+# `make run` installs only what serving needs; `make test` and the rest the dev toolchain.
+$(VENV)/.serving: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+run: $(VENV)/.serving
 	$(RUN_ENV) $(BIN)/foundation serve --app $(APP)
 
 test: $(VENV)/.installed

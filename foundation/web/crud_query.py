@@ -133,20 +133,54 @@ def _iso_date(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _split_commas(values: Any) -> Any:
+    """``["2,3", "5"]`` as ``["2", "3", "5"]``: list filters on values that never hold a
+    comma (numbers, dates, UUIDs, enums) also take the comma-separated form users type."""
+    if not isinstance(values, list):
+        return values
+    return [
+        part
+        for value in values
+        for part in (value.split(",") if isinstance(value, str) else [value])
+    ]
+
+
+def _commas_are_separators(column: Column[Any], op: Op) -> bool:
+    """Whether no value of ``column`` can hold a comma, so one may separate list items."""
+    if op in TEXT_OPS:
+        return False
+    kind = python_type_of(column)
+    if issubclass(kind, Enum):
+        return not any("," in str(member.value) for member in kind)
+    return kind is not str
+
+
+def _list_of(value: Any, commas: bool) -> Any:
+    listed = list[value]
+    return Annotated[listed, BeforeValidator(_split_commas)] if commas else listed
+
+
 def _filter_parameter(index: int, field: str, op: Op, column: Column[Any]) -> inspect.Parameter:
     name = parameter_name(field, op)
     value = _scalar(column, op)
     description = f"Filter: {field} {op.value}"
+    commas = _commas_are_separators(column, op)
+    how = (
+        "repeat the parameter or separate values with commas"
+        if commas
+        else "repeat the parameter; a comma is part of a value"
+    )
     annotation: Any
     if op is Op.IS_NULL:
         annotation = bool
     elif op in (Op.IN, Op.NOT_IN):
-        annotation = list[value]  # type: ignore[valid-type]
+        annotation = _list_of(value, commas)
+        description += f" (one or more values: {how})"
         extra: dict[str, Any] = {"min_length": 1, "max_length": MAX_LIST_ITEMS}
         return _query_parameter(f"f{index}", annotation, name, description, **extra)
     elif op is Op.BETWEEN:
-        annotation = list[value]  # type: ignore[valid-type]
-        description += " (two values: low, high)"
+        annotation = _list_of(value, commas)
+        description += f" (two values, low then high: {how})"
         return _query_parameter(
             f"f{index}", annotation, name, description, min_length=2, max_length=2
         )

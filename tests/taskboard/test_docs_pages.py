@@ -18,10 +18,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +28,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.taskboard.live_server import LOOPBACK, serve_taskboard
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 OPTIONAL = "FOUNDATION_TEST_BROWSER"
-LOOPBACK = "127.0.0.1"
 # Every flag keeps the browser off the network: no background services, a fresh profile,
 # names other than 127.0.0.1 unresolvable, and a proxy on a dead port for anything else
 # (loopback bypasses proxies implicitly).
@@ -80,12 +77,6 @@ def chromium() -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def browser() -> str:
     return chromium()
@@ -93,46 +84,7 @@ def browser() -> str:
 
 def _serve(folder: Path, assets: str) -> Iterator[str]:
     """`make run`'s server with ``FOUNDATION_DOCS__ASSETS=assets``; yields its base URL."""
-    port = _free_port()
-    command = Path(sys.executable).with_name("foundation")
-    assert command.exists(), f"the `foundation` command is not installed beside {sys.executable}"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOUNDATION_")}
-    env = clean | {
-        "PYTHONPATH": os.pathsep.join(filter(None, ["examples", clean.get("PYTHONPATH")])),
-        "FOUNDATION_DATABASE__MIGRATIONS": "examples/taskboard/migrations",
-        "FOUNDATION_DATABASE__URL": f"sqlite+aiosqlite:///{folder / 'taskboard.db'}",
-        "FOUNDATION_DOCS__ASSETS": assets,
-    }
-    server = subprocess.Popen(
-        [command, "serve", "--app", "taskboard.app:create_app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://{LOOPBACK}:{port}"
-    try:
-        _wait_until_ready(f"{base}/health/live", server)
-        yield base
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
-
-
-def _wait_until_ready(url: str, server: subprocess.Popen[str]) -> None:
-    """Return once ``url`` answers (a generous guard, not a timing assertion)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            _, err = server.communicate()
-            pytest.fail(f"foundation serve exited with {server.returncode}: {err}")
-        try:
-            httpx.get(url, timeout=5).raise_for_status()
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail("foundation serve did not answer within 60 s")
+    yield from serve_taskboard(folder, {"FOUNDATION_DOCS__ASSETS": assets})
 
 
 @pytest.fixture(scope="module")

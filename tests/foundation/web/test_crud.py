@@ -246,6 +246,32 @@ async def test_list_filters_sorts_searches_and_pages(http: httpx.AsyncClient) ->
     assert (await http.get(BASE, params={"size__gt": 4})).json()["total"] == 1
 
 
+async def test_list_filters_on_numbers_take_commas_and_text_filters_do_not(
+    http: httpx.AsyncClient,
+) -> None:
+    for name, size in [("alpha", 3), ("beta", 1), ("gamma", 2), ("a,b", 5)]:
+        await create(http, name, size=size)
+    listed = await http.get(BASE, params={"size__in": "1,3", "sort": "size"})
+    assert [i["name"] for i in listed.json()["items"]] == ["beta", "alpha"]
+    mixed = await http.get(BASE, params=[("size__not_in", "1,3"), ("size__not_in", "5")])
+    assert [i["name"] for i in mixed.json()["items"]] == ["gamma"]
+    between = await http.get(BASE, params={"size__between": "2,3", "sort": "size"})
+    assert [i["name"] for i in between.json()["items"]] == ["gamma", "alpha"]
+    text = await http.get(BASE, params={"name__in": "a,b"})
+    assert [i["name"] for i in text.json()["items"]] == ["a,b"]
+    for params in ({"size__in": "1,x"}, {"size__between": "1,2,3"}, {"size__in": ","}):
+        response = await http.get(BASE, params=params)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_list_filter_descriptions_say_whether_commas_separate_values() -> None:
+    params = parameters("/api/v1/gadgets")
+    assert "separate values with commas" in params["size__in"]["description"]
+    assert "separate values with commas" in params["size__between"]["description"]
+    assert "a comma is part of a value" in params["name__in"]["description"]
+
+
 async def test_repeated_sort_keys_apply_in_order_and_first_wins(
     http: httpx.AsyncClient,
 ) -> None:

@@ -79,7 +79,9 @@ def test_the_tour_reads_the_server_and_token_from_its_variables() -> None:
 def test_the_readme_tour_runs_against_a_live_server(served: tuple[str, Path]) -> None:
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"the README tour needs {', '.join(missing)} (Debian: apt-get install)")
+        pytest.fail(
+            f"the README tour needs {', '.join(missing)}: apt-get install -y {' '.join(missing)}"
+        )
     base, folder = served
     env = taskboard_environment(folder) | {"API": f"{base}/api/v1", "TOKEN": token(base, folder)}
     ran = subprocess.run(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,10 @@ FOUNDATION = Variant(
     list_offset="/api/v1/items?limit={limit}&offset={offset}",
     list_cursor="/api/v1/items/cursor?limit={limit}",
 )
-FOUNDATION_HOOKS = Variant(
+FOUNDATION_HOOKS = replace(
+    FOUNDATION,
     key="foundation_hooks",
     label="foundation, validating hooks",
-    target="bench.apps.foundation:create_bench_app",
-    dialects=("postgresql", "sqlite"),
-    factory=True,
-    collection="/api/v1/items",
-    item="/api/v1/items/{id}",
-    list_offset="/api/v1/items?limit={limit}&offset={offset}",
-    list_cursor="/api/v1/items/cursor?limit={limit}",
     env={"BENCH_TWEAKS": "validating_hooks"},
 )
 CORE = Variant(

@@ -398,21 +398,25 @@ class SQLAlchemyRepository(Generic[ModelT]):
             found = await self._update_prepared(key, values, expected_version, fields)
         if found is not None:
             return found
-        version_name = self.traits.version
-        if fields is None:
-            current = await self.get_or_none(key)
-        else:
-            current = await self._row_or_none(
-                key, (self.traits.pk, *filter(None, [version_name])), False
-            )
-        if current is None:
-            raise self._not_found(key)
-        raise ConcurrencyError.stale(expected_version, getattr(current, cast(str, version_name)))
+        current = await self._current(key, fields)  # no row, or another version
+        raise ConcurrencyError.stale(
+            expected_version, getattr(current, cast(str, self.traits.version))
+        )
 
     async def _unchanged(
         self, key: Any, expected_version: int | None, fields: tuple[str, ...] | None
     ) -> Any:
         """The live row ``key`` as it is (the answer to an empty update)."""
+        current = await self._current(key, fields)
+        if expected_version is not None:
+            found = getattr(current, cast(str, self.traits.version))
+            if found != expected_version:
+                raise ConcurrencyError.stale(expected_version, found)
+        return current
+
+    async def _current(self, key: Any, fields: tuple[str, ...] | None) -> Any:
+        """The live row ``key``: the entity, or a row of ``fields`` and the version;
+        ``NotFoundError`` when there is none."""
         version = self.traits.version
         if fields is None:
             current = await self.get_or_none(key)
@@ -421,9 +425,6 @@ class SQLAlchemyRepository(Generic[ModelT]):
             current = await self._row_or_none(key, (*fields, *extra), False)
         if current is None:
             raise self._not_found(key)
-        found = None if expected_version is None else getattr(current, cast(str, version))
-        if found != expected_version:
-            raise ConcurrencyError.stale(expected_version, cast(int, found))
         return current
 
     async def update_many(self, filters: FilterLike, changes: Mapping[str, Any]) -> int:

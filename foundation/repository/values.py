@@ -113,16 +113,18 @@ def _check_decimal(column: Column[Any], value: Decimal) -> None:
     parameter to the column type: ``numeric field overflow``)."""
     if not value.is_finite():
         raise ValueError("not a finite number")
+    exponent = value.as_tuple().exponent
+    if not (isinstance(exponent, int) and exponent >= _MIN_DECIMAL_EXPONENT):
+        raise ValueError("too many digits after the point")
     if value.is_zero():
+        if exponent > _MAX_DIGITS:  # 0E+200000: the driver cannot encode it either
+            raise ValueError("number out of range")
         return
     precision = getattr(column.type, "precision", None)
     scale = getattr(column.type, "scale", None) or 0
     integer_digits = value.adjusted() + 1
     if precision is not None and integer_digits > precision - scale:
         raise ValueError("number out of range")
-    exponent = value.as_tuple().exponent
-    if not (isinstance(exponent, int) and exponent >= _MIN_DECIMAL_EXPONENT):
-        raise ValueError("too many digits after the point")
     if integer_digits > _MAX_DIGITS:
         raise ValueError("number out of range")
 

@@ -66,6 +66,18 @@ class DatabaseSettings(BaseModel):
     )
     echo: bool = Field(False, description="log every SQL statement")
     statement_timeout_ms: int = Field(30_000, ge=0, description="0 disables the timeout")
+    # client-side time limits (foundation.db.deadline): a stuck database answers 503
+    connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
+    command_timeout: float = Field(
+        15.0,
+        ge=0,
+        description="seconds one statement or commit may wait for the server before its "
+        "connection is dropped and the request answers 503; 0: no limit (SQLite: lock "
+        "waits end at its busy timeout instead)",
+    )
+    tcp_keepalive: int = Field(
+        30, ge=0, description="seconds idle before TCP keepalive probes (both ends); 0: off"
+    )
     migrations: str = Field("migrations", description="Alembic script directory")
     migrate_on_start: bool | None = Field(
         None, description="apply migrations in `serve`; default: only on SQLite"

@@ -214,6 +214,14 @@ class DocsSettings(BaseModel):
     )
 
 
+class IdempotencySettings(BaseModel):
+    """Requests sent with an ``Idempotency-Key`` (``foundation.web.idempotency``)."""
+
+    ttl_seconds: int = Field(
+        86_400, ge=1, description="how long a key's stored response is replayed to retries"
+    )
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -234,6 +242,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
 
     def __init__(self, *args: Any, **values: Any) -> None:
         try:

@@ -180,3 +180,22 @@ def test_limits_reach_each_driver() -> None:
     assert "execution_options" not in lite  # lock waits end at SQLite's busy timeout
     off = engine_options(DatabaseSettings(command_timeout=0), normalize_url("postgresql://u@h/db"))
     assert "execution_options" not in off
+
+
+async def test_the_limit_counts_per_call_not_per_unit(server_url: str) -> None:
+    database = Database.from_settings(DatabaseSettings(url=server_url, command_timeout=0.5))  # type: ignore[arg-type]
+    sleep = "SELECT pg_sleep(2)" if database.dialect == "postgresql" else "SELECT SLEEP(2)"
+    try:
+        async with database.unit() as unit:  # slow work between calls is the caller's business
+            await unit.scalar(text("SELECT 1"))
+            await asyncio.sleep(1.0)
+            assert await unit.scalar(text("SELECT 1")) == 1
+        start = time.monotonic()
+        with pytest.raises(DatabaseUnavailableError):
+            async with database.unit() as unit:  # one slow call is cut off
+                await unit.scalar(text(sleep))
+        assert time.monotonic() - start < 1.5
+        async with database.unit() as unit:  # on a fresh connection
+            assert await unit.scalar(text("SELECT 1")) == 1
+    finally:
+        await database.dispose()

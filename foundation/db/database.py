@@ -199,7 +199,7 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         outer = database.current_unit()
         if outer is None and database._timeouts is not None:
             deadline = self._deadline = Deadline(*database._timeouts)
-            await deadline.start()
+            deadline.start()
             try:
                 return await self._enter(database, None)
             except BaseException as error:

@@ -32,34 +32,54 @@ _current: ContextVar[Deadline | None] = ContextVar("foundation_deadline", defaul
 
 
 class Deadline:
-    """The time limit of one unit of work, armed by the engine events while a call runs."""
+    """The time limit of one unit of work, armed by the engine events while a call runs.
 
-    __slots__ = ("_timeout", "_token", "command", "connect", "task")
+    Like ``asyncio.timeout`` (a fired limit cancels the task, and ``finish`` turns that
+    cancellation into an error), but arming and disarming only note the time: one timer
+    per unit, moved only when it fires early or must fire sooner, since calls come often.
+    """
+
+    __slots__ = (
+        "_cancelling",
+        "_expires",
+        "_fired",
+        "_handle",
+        "_handle_at",
+        "_loop",
+        "_token",
+        "command",
+        "connect",
+        "task",
+    )
 
     def __init__(self, command: float, connect: float) -> None:
         self.command = command
         self.connect = connect
         self.task = asyncio.current_task()
-        self._timeout = asyncio.timeout(None)
+        self._loop = asyncio.get_running_loop()
+        self._cancelling = 0 if self.task is None else self.task.cancelling()
+        self._expires: float | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._handle_at = 0.0
+        self._fired = False
         self._token: Token[Deadline | None] | None = None
 
-    async def start(self) -> None:
-        """Enter the (unarmed) timeout and make this the task's deadline."""
-        await self._timeout.__aenter__()
+    def start(self) -> None:
+        """Make this the task's deadline (unarmed)."""
         self._token = _current.set(self)
 
     async def finish(self, error: BaseException | None) -> None:
-        """Leave the timeout; when it fired and ``error`` is its cancellation, raise
+        """Stop the timer; when it fired and ``error`` is its cancellation, raise
         ``DatabaseUnavailableError`` instead."""
         if self._token is not None:
             _current.reset(self._token)
-        try:
-            await self._timeout.__aexit__(
-                None if error is None else type(error),
-                error,
-                None if error is None else error.__traceback__,
-            )
-        except TimeoutError:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self._fired or self.task is None:
+            return
+        # a cancellation from elsewhere as well (shutdown, a client gone) stays one
+        if self.task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
             raise DatabaseUnavailableError(
                 "The database did not answer in time.",
                 reason=f"no answer within the {self.command:g} s command timeout "
@@ -68,16 +88,32 @@ class Deadline:
 
     def arm(self, seconds: float) -> None:
         """Cancel the task if the database has not answered within ``seconds``."""
-        timeout = self._timeout
         # another task (one started inside the unit) has no business with this deadline
-        if asyncio.current_task() is self.task and not timeout.expired():
-            timeout.reschedule(asyncio.get_running_loop().time() + seconds)
+        if self._fired or asyncio.current_task() is not self.task:
+            return
+        expires = self._expires = self._loop.time() + seconds
+        if self._handle is None or expires < self._handle_at:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle_at = expires
+            self._handle = self._loop.call_at(expires, self._check)
 
     def disarm(self) -> None:
         """The database answered: no limit until the next call."""
-        timeout = self._timeout
-        if asyncio.current_task() is self.task and not timeout.expired():
-            timeout.reschedule(None)
+        if asyncio.current_task() is self.task:
+            self._expires = None
+
+    def _check(self) -> None:
+        self._handle = None
+        expires = self._expires
+        if expires is None or self._fired or self.task is None:
+            return
+        if self._loop.time() < expires:  # armed again since: wait for that call
+            self._handle_at = expires
+            self._handle = self._loop.call_at(expires, self._check)
+            return
+        self._fired = True
+        self.task.cancel()
 
 
 def engine_timeouts(engine: AsyncEngine) -> tuple[float, float] | None:

@@ -66,6 +66,18 @@ class DatabaseSettings(BaseModel):
     )
     echo: bool = Field(False, description="log every SQL statement")
     statement_timeout_ms: int = Field(30_000, ge=0, description="0 disables the timeout")
+    # client-side time limits (foundation.db.deadline): a stuck database answers 503
+    connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
+    command_timeout: float = Field(
+        15.0,
+        ge=0,
+        description="seconds one statement or commit may wait for the server before its "
+        "connection is dropped and the request answers 503; 0: no limit (SQLite: lock "
+        "waits end at its busy timeout instead)",
+    )
+    tcp_keepalive: int = Field(
+        30, ge=0, description="seconds idle before TCP keepalive probes (both ends); 0: off"
+    )
     migrations: str = Field("migrations", description="Alembic script directory")
     migrate_on_start: bool | None = Field(
         None, description="apply migrations in `serve`; default: only on SQLite"
@@ -202,6 +214,14 @@ class DocsSettings(BaseModel):
     )
 
 
+class IdempotencySettings(BaseModel):
+    """Requests sent with an ``Idempotency-Key`` (``foundation.web.idempotency``)."""
+
+    ttl_seconds: int = Field(
+        86_400, ge=1, description="how long a key's stored response is replayed to retries"
+    )
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -222,6 +242,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
 
     def __init__(self, *args: Any, **values: Any) -> None:
         try:

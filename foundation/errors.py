@@ -356,6 +356,11 @@ def translated_db_error(error: BaseException) -> FoundationError | None:
     exception it lets through unchanged."""
     if isinstance(error, StaleDataError):
         return ConcurrencyError()
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return DatabaseUnavailableError(
+            "The database is busy; no connection came free in time.",
+            reason="the pool's connections were all in use for pool_timeout seconds",
+        )
     if isinstance(error, sa_exc.DBAPIError | ConnectionError | OSError):
         return classify_db_error(error)
     return None

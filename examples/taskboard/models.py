@@ -9,10 +9,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation.models import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
+from foundation.models.idempotency import IdempotencyRecord
 from foundation.models.sign_in import SignInFailure
 
-__all__ = ["BaseModel", "Project", "SignInFailure", "Task", "User"]
-"""``SignInFailure`` is the foundation's sign-in throttle table, part of this service's schema."""
+__all__ = ["BaseModel", "IdempotencyRecord", "Project", "SignInFailure", "Task", "User"]
+"""``SignInFailure`` and ``IdempotencyRecord`` are the foundation's tables for the sign-in
+throttle and for idempotency keys, part of this service's schema."""
 
 
 class User(BaseModel):

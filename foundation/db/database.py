@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
+from foundation.db.deadline import Deadline, engine_timeouts
 from foundation.db.engine import READ_ONLY_OPTION, create_engine
 from foundation.db.unit import UnitOfWork
 from foundation.errors import (
@@ -48,6 +49,8 @@ class Database:
         self._bind = bind
         # reads share the pool; on SQLite they skip the explicit BEGIN (see engine.py)
         self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+        # client-side limits of the engine's calls, enforced per unit of work (deadline.py)
+        self._timeouts = engine_timeouts(engine)
         options: dict[str, Any] = {"expire_on_commit": False}
         if bind is not None:
             options["join_transaction_mode"] = "create_savepoint"
@@ -170,7 +173,16 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
     context manager costs more on every call, and every request opens a unit.
     """
 
-    __slots__ = ("_database", "_nested", "_owner", "_readonly", "_savepoint", "_token", "_tx")
+    __slots__ = (
+        "_database",
+        "_deadline",
+        "_nested",
+        "_owner",
+        "_readonly",
+        "_savepoint",
+        "_token",
+        "_tx",
+    )
 
     def __init__(self, database: Database, readonly: bool, savepoint: bool) -> None:
         self._database = database
@@ -180,10 +192,22 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         self._nested: AsyncSessionTransaction | None = None
         self._tx: AsyncTransaction | None = None
         self._token: Token[Any] | None = None
+        self._deadline: Deadline | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         database = self._database
         outer = database.current_unit()
+        if outer is None and database._timeouts is not None:
+            deadline = self._deadline = Deadline(*database._timeouts)
+            deadline.start()
+            try:
+                return await self._enter(database, None)
+            except BaseException as error:
+                await deadline.finish(error)
+                raise
+        return await self._enter(database, outer)
+
+    async def _enter(self, database: Database, outer: UnitOfWork | None) -> UnitOfWork:
         try:
             if outer is not None:
                 if outer.readonly and not self._readonly:
@@ -212,6 +236,17 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        deadline = self._deadline
+        if deadline is None:
+            return await self._exit(exc_type, exc)
+        try:
+            await self._exit(exc_type, exc)
+        except BaseException as error:
+            await deadline.finish(error)
+            raise
+        await deadline.finish(exc)  # a cancelled call: DatabaseUnavailableError
+
+    async def _exit(self, exc_type: type[BaseException] | None, exc: BaseException | None) -> None:
         unit = self._owner
         try:
             if unit is None:

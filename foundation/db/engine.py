@@ -10,10 +10,16 @@ handling otherwise commits behind SQLAlchemy's back); connections carrying
 A connection that breaks while in steady use fails its statement instead; the error is
 classified as a disconnect, which invalidates the whole pool, so the next checkout connects
 afresh (see ``foundation.errors.translate_db_errors``).
+
+Time limits: ``connect_timeout`` bounds opening a connection, ``command_timeout`` each call
+inside a unit of work (:mod:`foundation.db.deadline`), ``pool_timeout`` the wait for a
+pooled connection, and TCP keepalive (``tcp_keepalive``, on both ends for PostgreSQL) finds
+peers that vanished while a connection sat idle.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -27,10 +33,10 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
 from foundation.config import DatabaseSettings
+from foundation.db import deadline
 from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
-CONNECT_TIMEOUT_SECONDS = 5
 IDLE_PING_SECONDS = 5.0
 # execution option of ``Database.reading()``'s connections: on SQLite, no explicit BEGIN
 READ_ONLY_OPTION = "foundation_read_only"
@@ -87,19 +93,62 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
             pool_recycle=settings.pool_recycle,
         )
     if backend == "postgresql":
-        connect_args["timeout"] = CONNECT_TIMEOUT_SECONDS
+        connect_args["timeout"] = settings.connect_timeout
+        server_settings = {}
         if settings.statement_timeout_ms:
-            connect_args["server_settings"] = {
-                "statement_timeout": str(settings.statement_timeout_ms)
-            }
+            server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
+        if settings.tcp_keepalive:
+            # the server's side: it drops connections of clients that vanished
+            server_settings.update(
+                tcp_keepalives_idle=str(settings.tcp_keepalive),
+                tcp_keepalives_interval=str(_keepalive_interval(settings.tcp_keepalive)),
+                tcp_keepalives_count=str(KEEPALIVE_PROBES),
+            )
+        if server_settings:
+            connect_args["server_settings"] = server_settings
     elif backend == "mysql":
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        connect_args["connect_timeout"] = settings.connect_timeout
         if settings.statement_timeout_ms:
             seconds = settings.statement_timeout_ms / 1000
             connect_args["init_command"] = f"SET SESSION max_statement_time={seconds:g}"
     if connect_args:
         options["connect_args"] = connect_args
+    if settings.command_timeout and backend != "sqlite":
+        # SQLite waits only for locks, and its busy timeout ends those (SQLITE_BUSY)
+        options["execution_options"] = {
+            deadline.TIMEOUTS_OPTION: (settings.command_timeout, settings.connect_timeout)
+        }
     return options
+
+
+KEEPALIVE_PROBES = 3
+
+
+def _keepalive_interval(idle: int) -> int:
+    return max(1, idle // KEEPALIVE_PROBES)
+
+
+def _install_keepalive(engine: AsyncEngine, idle: int) -> None:
+    """Turn TCP keepalive on for every new connection's socket (client side)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        # asyncpg keeps its transport as ``_transport``, aiomysql behind its stream writer
+        transport = getattr(driver, "_transport", None) or getattr(
+            getattr(driver, "_writer", None), "transport", None
+        )
+        sock = None if transport is None else transport.get_extra_info("socket")
+        if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in (
+            ("TCP_KEEPIDLE", idle),
+            ("TCP_KEEPINTVL", _keepalive_interval(idle)),
+            ("TCP_KEEPCNT", KEEPALIVE_PROBES),
+        ):
+            if hasattr(socket, name):  # Linux names; other systems keep their defaults
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
@@ -159,6 +208,10 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     engine = create_async_engine(url, **engine_options(settings, url))
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
+    elif settings.tcp_keepalive:
+        _install_keepalive(engine, settings.tcp_keepalive)
+    if deadline.engine_timeouts(engine) is not None:
+        deadline.install(engine)  # before the idle ping, so that its checkout is limited
     if settings.pool_pre_ping and not is_memory_sqlite(url):
         _install_idle_ping(engine)
     return engine

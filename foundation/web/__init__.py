@@ -27,6 +27,14 @@ from foundation.web.dependencies import (
     provide_service,
 )
 from foundation.web.health import build_health_router
+from foundation.web.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyReusedError,
+    idempotent,
+    purge_expired,
+)
 from foundation.web.middleware import (
     REQUEST_ID_HEADER,
     AccessLogMiddleware,
@@ -44,13 +52,17 @@ from foundation.web.problems import ProblemResponse, error_response, problem_res
 __all__ = [
     "API_PREFIX",
     "BEARER_SCHEME",
+    "IDEMPOTENCY_HEADER",
     "PASSWORD_SCHEME",
+    "REPLAYED_HEADER",
     "REQUEST_ID_HEADER",
     "Access",
     "AccessLogMiddleware",
     "BodySizeLimitMiddleware",
     "DatabaseDep",
     "HeadMiddleware",
+    "IdempotencyKeyInUseError",
+    "IdempotencyKeyReusedError",
     "InsufficientScopeError",
     "ListQuery",
     "Operation",
@@ -76,6 +88,7 @@ __all__ = [
     "get_password_hasher",
     "get_session",
     "get_token_codec",
+    "idempotent",
     "list_query",
     "offer_password_flow",
     "problem_response",
@@ -83,6 +96,7 @@ __all__ = [
     "problem_statuses",
     "provide_repository",
     "provide_service",
+    "purge_expired",
     "require_scopes",
     "verify_principals",
 ]

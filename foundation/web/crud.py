@@ -49,6 +49,7 @@ from foundation.web.auth import current_principal, require_scopes
 from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
 from foundation.web.crud_query import list_query, python_type_of
 from foundation.web.dependencies import get_database
+from foundation.web.idempotency import idempotent
 from foundation.web.openapi import problem_responses
 
 Access = Sequence[str] | None
@@ -408,7 +409,7 @@ def _add_create(
 
     router.add_api_route(
         path,
-        create_item,
+        idempotent(create_item),
         methods=["POST"],
         status_code=201,
         response_model=spec.read,

@@ -17,4 +17,6 @@ class TestTaskboardMigrations(MigrationContract):
     migrations = MIGRATIONS
 
     def metadata(self) -> MetaData:
-        return metadata_of(models.User, models.Project, models.Task, models.SignInFailure)
+        return metadata_of(
+            models.User, models.Project, models.Task, models.SignInFailure, models.IdempotencyRecord
+        )

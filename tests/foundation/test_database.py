@@ -49,14 +49,14 @@ def test_pool_options_apply_only_where_the_dialect_pools() -> None:
     assert "pool_size" not in memory
     pg = engine_options(settings, normalize_url("postgresql://u@h/db"))
     assert (pg["pool_size"], pg["max_overflow"], pg["pool_timeout"]) == (7, 10, 30.0)
-    assert pg["connect_args"]["server_settings"] == {"statement_timeout": "30000"}
+    assert pg["connect_args"]["server_settings"]["statement_timeout"] == "30000"
     maria = engine_options(settings, normalize_url("mysql://u@h/db"))
     assert maria["connect_args"]["init_command"] == "SET SESSION max_statement_time=30"
     no_timeout = engine_options(
         _settings("postgresql://u@h/db", statement_timeout_ms=0),
         normalize_url("postgresql://u@h/db"),
     )
-    assert "server_settings" not in no_timeout["connect_args"]
+    assert "statement_timeout" not in no_timeout["connect_args"]["server_settings"]
 
 
 async def test_engine_applies_session_options(db_url: str) -> None:

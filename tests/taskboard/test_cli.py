@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select
 from taskboard.__main__ import main
-from taskboard.models import Project, SignInFailure, Task, User
+from taskboard.models import IdempotencyRecord, Project, SignInFailure, Task, User
 
 from foundation import Database, get_settings
 from foundation.migrations import schema_diff
@@ -37,7 +37,7 @@ def migrate(url: str) -> None:
     async def run() -> None:
         database = Database.from_settings(url)
         metadata = MetaData()
-        for model in (User, Project, Task, SignInFailure):
+        for model in (User, Project, Task, SignInFailure, IdempotencyRecord):
             model.__table__.to_metadata(metadata)
         try:
             assert await schema_diff(database.engine, MIGRATIONS, metadata) == []

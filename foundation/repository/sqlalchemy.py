@@ -73,6 +73,7 @@ from foundation.repository.pagination import (
     TotalStrategy,
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
+from foundation.repository.soft_delete import restore_conflict
 from foundation.repository.sorting import SortOrder, check_sortable, resolve_sort
 from foundation.repository.traits import ModelTraits, check_allow_lists, read_traits
 from foundation.repository.upsert import upsert_statement
@@ -508,14 +509,18 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def restore(self, id: Any) -> ModelT:
         """Undo a soft delete; a live row comes back unchanged (restore is idempotent).
 
-        ``NotFoundError`` when there is no row with this id at all.
+        ``NotFoundError`` when there is no row with this id at all; ``DuplicateError``
+        when a live row has taken one of its unique values since (``unique_among_live``).
         """
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
         deleted = getattr(self.model, "deleted_at").is_not(None)  # noqa: B009
         values = {"deleted_at": None, **self._stamp()}
-        entity = await self._update_one(key, [deleted], values, None)
+        try:
+            entity = await self._update_one(key, [deleted], values, None)
+        except DuplicateError as error:
+            raise restore_conflict(self.model.__name__, key, error) from error
         return cast(ModelT, entity) if entity is not None else await self.get(key)
 
     async def delete_many(self, filters: FilterLike) -> int:
@@ -854,7 +859,8 @@ def _name_fields(error: DuplicateError, model: Any) -> None:
     constraint = error.details.get("constraint")
     fields = error.details.get("fields")
     for candidate in [*table.constraints, *table.indexes]:
-        names = [column.name for column in candidate.columns]
+        # a generated column (``unique_among_live``'s marker on MariaDB) is no field
+        names = [column.name for column in candidate.columns if column.computed is None]
         if candidate.name == constraint and not fields:
             error.details["fields"] = names
         elif constraint is None and fields and sorted(names) == sorted(fields):

@@ -31,3 +31,20 @@ class Card(SoftDeleteMixin, VersionedMixin, BaseModel):
     board_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("s_board.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     board: Mapped[Board] = relationship(back_populates="cards")
+
+
+class Comment(SoftDeleteMixin, BaseModel):
+    """A grandchild of a board: cascades reach it through its card."""
+
+    __tablename__ = "s_comment"
+
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("s_card.id"), index=True)
+    body: Mapped[str] = mapped_column(String(100))
+
+
+class Sticker(BaseModel):
+    """A child of a board that cannot be soft-deleted (no cascade possible)."""
+
+    __tablename__ = "s_sticker"
+
+    board_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("s_board.id"))

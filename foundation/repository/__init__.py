@@ -1,6 +1,7 @@
 """Repositories: the interface, filters, sorting, both kinds of pagination, and the
 SQLAlchemy implementation."""
 
+from foundation.repository.children import Children, OnParentDelete
 from foundation.repository.cursor import CursorCodec, current_cursor_key, signing_cursors
 from foundation.repository.filters import (
     ALL_OPS,
@@ -40,6 +41,7 @@ __all__ = [
     "ORDERING_OPS",
     "TEXT_OPS",
     "And",
+    "Children",
     "Condition",
     "CursorCodec",
     "CursorPage",
@@ -48,6 +50,7 @@ __all__ = [
     "FilterLike",
     "IBaseRepository",
     "OffsetPagination",
+    "OnParentDelete",
     "Op",
     "Or",
     "Page",

@@ -59,6 +59,13 @@ from foundation.errors import (
     translate_db_errors,
 )
 from foundation.models import utcnow
+from foundation.repository.children import (
+    Children,
+    cascade_delete,
+    cascade_restore,
+    cascades,
+    refuse_live_children,
+)
 from foundation.repository.compiler import FilterCompiler
 from foundation.repository.cursor import CursorCodec
 from foundation.repository.estimate import estimate_rows
@@ -98,7 +105,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
     page sizes: a larger ``limit`` is a ``ValidationError``, not silently clamped.
-    ``cursor_secret`` (optional) HMAC-signs keyset cursors.
+    ``cursor_secret`` (optional) HMAC-signs keyset cursors. ``children`` says what a soft
+    delete does to rows that refer to this one (``foundation.repository.children``).
     """
 
     model: type[ModelT]
@@ -108,6 +116,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
     default_sort: ClassVar[SortLike] = None
     max_limit: ClassVar[int] = DEFAULT_MAX_LIMIT
     cursor_secret: ClassVar[bytes | None] = None
+    children: ClassVar[tuple[Children, ...]] = ()
     traits: ClassVar[ModelTraits]
     # statements, clauses and the default order, built once per class on first use
     _prepared: ClassVar[dict[tuple[Any, ...], Any]]
@@ -490,10 +499,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not self.traits.soft_delete:
             return await self.hard_delete(id)
         key = self._id(id)
+        if self.children:
+            with self._errors():
+                await refuse_live_children(self._unit, self._name(key), self.children, key)
         values = {"deleted_at": utcnow(), **self.traits.touch_values()}
         stmt = self._update_statement(tuple(values), check_version=False, returning=False)
         if await self._rowcount(stmt, _update_params(key, values, None)) == 0:
             raise self._not_found(key)
+        if self.children:
+            with self._errors():
+                await cascade_delete(self._unit, self.children, key, values["deleted_at"])
         if self._unit.has_session:
             self._synchronize(key, values)
         return None
@@ -515,13 +530,22 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
-        deleted = getattr(self.model, "deleted_at").is_not(None)  # noqa: B009
+        deleted_at = getattr(self.model, "deleted_at")  # noqa: B009
+        when = None
+        if cascades(self.children):  # the children deleted with it carry its deletion time
+            with self._errors():
+                when = await self._unit.scalar(select(deleted_at).where(self._pk == key))
         values = {"deleted_at": None, **self._stamp()}
         try:
-            entity = await self._update_one(key, [deleted], values, None)
+            entity = await self._update_one(key, [deleted_at.is_not(None)], values, None)
         except DuplicateError as error:
             raise restore_conflict(self.model.__name__, key, error) from error
-        return cast(ModelT, entity) if entity is not None else await self.get(key)
+        if entity is None:
+            return await self.get(key)
+        if when is not None:
+            with self._errors():
+                await cascade_restore(self._unit, self.children, key, when)
+        return cast(ModelT, entity)
 
     async def delete_many(self, filters: FilterLike) -> int:
         """Delete (softly where supported) every live match; return how many."""
@@ -553,6 +577,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if default is None or not getattr(default, "is_callable", False):
             raise ConfigurationError(f"{self.model.__name__} cannot generate keys in Python.")
         return default.arg(None)  # type: ignore[attr-defined]  # callable defaults take a context
+
+    def _name(self, key: Any) -> str:
+        return f"{self.model.__name__} {key}"
 
     def _not_found(self, id: Any) -> NotFoundError:
         return NotFoundError.of(self.model.__name__, id)

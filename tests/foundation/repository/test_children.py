@@ -41,10 +41,9 @@ class LeavingBoards(SQLAlchemyRepository[Board]):
 async def board_with_cards(
     session: AsyncSession, boards: SQLAlchemyRepository[Any], *titles: str
 ) -> tuple[Board, list[Card]]:
-    board = await boards.create({"slug": f"b-{len(titles)}-{titles[0] if titles else ''}"})
-    cards = [
-        await CardRepository(session).create({"board_id": board.id, "title": t}) for t in titles
-    ]
+    board = await boards.create({"slug": "-".join(titles)})
+    cards = CardRepository(session)
+    return board, [await cards.create({"board_id": board.id, "title": t}) for t in titles]
 
 
 async def deleted_at(session: AsyncSession, repository: type[Any], id: Any) -> datetime | None:

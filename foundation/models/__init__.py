@@ -2,6 +2,7 @@
 
 from foundation.models.base import NAMING_CONVENTION, Base
 from foundation.models.live_unique import LIVE_MARKER, unique_among_live
+from foundation.models.loading import INCLUDE_DELETED
 from foundation.models.mixins import (
     AuditMixin,
     BaseModel,
@@ -13,6 +14,7 @@ from foundation.models.mixins import (
 from foundation.models.types import UTCDateTime, utcnow, uuid7
 
 __all__ = [
+    "INCLUDE_DELETED",
     "LIVE_MARKER",
     "NAMING_CONVENTION",
     "AuditMixin",

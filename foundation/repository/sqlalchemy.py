@@ -58,7 +58,7 @@ from foundation.errors import (
     ValidationError,
     translate_db_errors,
 )
-from foundation.models import utcnow
+from foundation.models import INCLUDE_DELETED, utcnow
 from foundation.repository.children import (
     Children,
     cascade_delete,
@@ -92,6 +92,9 @@ Criteria = builtins.list[ColumnElement[bool]]
 _KEY = "_foundation_key"
 _VERSION = "_foundation_version"
 MAX_PREPARED = 256  # per repository class: update statements vary with the fields sent
+# on entity reads, which filter soft-deleted rows themselves: the ORM's loader criteria
+# (foundation.models.loading) would only repeat the filter, and hide include_deleted reads
+_FILTERED = {INCLUDE_DELETED: True}
 
 
 class SQLAlchemyRepository(Generic[ModelT]):
@@ -530,7 +533,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
-        deleted_at = getattr(self.model, "deleted_at")  # noqa: B009
+        deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
         when = None
         if cascades(self.children):  # the children deleted with it carry its deletion time
             with self._errors():
@@ -612,7 +615,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
             stmt = self._select(include_deleted).where(self._pk == bindparam(_KEY))
             if for_update:
                 stmt = stmt.with_for_update()
-            return stmt.execution_options(populate_existing=True)
+            # the statement filters deleted rows itself (or must see them): no loader criteria
+            return stmt.execution_options(populate_existing=True, **_FILTERED)
 
         return cast(Select[Any], self._prepare(("by_key", include_deleted, for_update), build))
 
@@ -750,7 +754,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> builtins.list[ModelT]:
         with self._errors():
-            stmt = stmt.execution_options(populate_existing=True)
+            stmt = stmt.execution_options(populate_existing=True, **_FILTERED)
             return builtins.list((await self.session.scalars(stmt, parameters)).all())
 
     async def _fetch_rows(

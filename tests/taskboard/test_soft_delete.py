@@ -50,3 +50,10 @@ async def test_a_projects_tasks_follow_its_delete_and_restore(http: httpx.AsyncC
     listed = await http.get(TASKS, params={"project_id": project["id"]}, headers=WRITE)
     back = {task["id"] for task in listed.json()["items"]}
     assert back == {tasks[0]["id"], tasks[1]["id"]}  # the task deleted on its own stays deleted
+
+
+async def test_openapi_documents_the_restore_conflict(http: httpx.AsyncClient) -> None:
+    document = (await http.get("/openapi.json")).json()
+    responses = document["paths"]["/api/v1/projects/{project_id}/restore"]["post"]["responses"]
+    assert "409" in responses
+    assert "application/problem+json" in responses["409"]["content"]

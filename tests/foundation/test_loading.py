@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload, selectinload
 
 from foundation import Database
 from foundation.models import INCLUDE_DELETED
@@ -100,3 +101,27 @@ async def test_repositories_still_read_deleted_rows_when_asked(
         gone = next(card for card in listed.items if card.title == "b")
         assert (await cards.get(gone.id, include_deleted=True)).title == "b"
         assert await cards.get_or_none(gone.id) is None
+
+
+async def test_repository_reads_are_not_rewritten(database: Database, board_id: uuid.UUID) -> None:
+    # repositories filter in their own statements: the hook leaves them as they are
+    seen: list[str] = []
+
+    def record(state: ORMExecuteState) -> None:  # runs after the foundation's hook
+        if state.is_select:
+            seen.append(str(state.statement.compile(dialect=sqlite.dialect())))
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        async with database.session() as session:
+            cards, boards = Cards(session), Boards(session)
+            await boards.get(board_id)
+            await cards.list()
+            await cards.list(include_deleted=True)
+        async with database.session() as session:
+            await session.scalars(select(Card))
+    finally:
+        event.remove(Session, "do_orm_execute", record)
+    *repository, plain = seen
+    assert [sql.count("deleted_at IS NULL") for sql in repository] == [1, 1, 0]
+    assert plain.count("deleted_at IS NULL") == 1  # what the hook adds to a plain select

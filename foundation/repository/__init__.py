@@ -1,8 +1,20 @@
 """Repositories: the interface, filters, sorting, both kinds of pagination, and the
-SQLAlchemy implementation."""
+SQLAlchemy implementation.
 
+Another implementation of ``IBaseRepository`` (a hand-written one, the test kit's
+in-memory fake) answers bad input exactly as ``SQLAlchemyRepository`` does by building on
+the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check_limit``,
+``check_offset``, ``resolve_sort``, ``coerce`` and ``CursorCodec`` with ``cursor_position``.
+"""
+
+from foundation.repository.checking import check_filter, check_search, check_writable
 from foundation.repository.children import Children, OnParentDelete
-from foundation.repository.cursor import CursorCodec, current_cursor_key, signing_cursors
+from foundation.repository.cursor import (
+    CursorCodec,
+    Position,
+    current_cursor_key,
+    signing_cursors,
+)
 from foundation.repository.filters import (
     ALL_OPS,
     EQUALITY_OPS,
@@ -30,8 +42,11 @@ from foundation.repository.pagination import (
     Page,
     TotalStrategy,
 )
+from foundation.repository.paging import check_limit, check_offset, cursor_position
 from foundation.repository.protocol import IBaseRepository
+from foundation.repository.sorting import SortOrder, resolve_sort
 from foundation.repository.sqlalchemy import SQLAlchemyRepository
+from foundation.repository.values import coerce
 
 __all__ = [
     "ALL_OPS",
@@ -54,14 +69,24 @@ __all__ = [
     "Op",
     "Or",
     "Page",
+    "Position",
     "SQLAlchemyRepository",
     "SortKey",
     "SortLike",
+    "SortOrder",
     "TotalStrategy",
     "and_",
+    "check_filter",
+    "check_limit",
+    "check_offset",
+    "check_search",
+    "check_writable",
+    "coerce",
     "current_cursor_key",
+    "cursor_position",
     "or_",
     "parse_sort",
+    "resolve_sort",
     "signing_cursors",
     "where",
 ]

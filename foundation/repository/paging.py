@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, Select
 
 from foundation.errors import ValidationError
-from foundation.repository.cursor import CursorCodec
+from foundation.repository.cursor import CursorCodec, Position
 from foundation.repository.pagination import (
     CursorPage,
     CursorPagination,
@@ -34,6 +34,32 @@ def check_limit(limit: int, max_limit: int) -> None:
         )
 
 
+def check_offset(offset: int) -> None:
+    """Refuse an offset outside ``0..MAX_OFFSET`` (drivers overflow beyond it)."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(
+            f"offset must be between 0 and {MAX_OFFSET}.", details={"field": "offset"}
+        )
+
+
+def cursor_position(
+    page: CursorPagination, order: SortOrder, codec: CursorCodec, columns: Sequence[Column[Any]]
+) -> tuple[bool, Position | None]:
+    """Where a cursor page starts: whether it walks backwards, and the decoded position
+    (``None`` on the first page). ``ValidationError`` for both cursors at once, or a
+    cursor of the other direction."""
+    if page.after is not None and page.before is not None:
+        raise ValidationError("Give 'after' or 'before', not both.")
+    backwards = page.before is not None
+    cursor = page.before if backwards else page.after
+    if cursor is None:
+        return backwards, None
+    position = codec.decode(cursor, order, columns)
+    if (position.direction == "previous") != backwards:
+        raise ValidationError("The cursor is invalid for this query.")
+    return backwards, position
+
+
 async def offset_page(
     stmt: Select[Any],
     order: SortOrder,
@@ -43,10 +69,7 @@ async def offset_page(
 ) -> Page[T]:
     """``limit`` rows after ``offset``; ``total(strategy)`` runs only when the page itself
     does not tell the total (a short last page does)."""
-    if not 0 <= page.offset <= MAX_OFFSET:
-        raise ValidationError(
-            f"offset must be between 0 and {MAX_OFFSET}.", details={"field": "offset"}
-        )
+    check_offset(page.offset)
     items = await fetch(stmt.order_by(*order.order_by()).limit(page.limit).offset(page.offset), {})
     count: int | None = None
     if page.total is TotalStrategy.NONE:
@@ -72,15 +95,9 @@ async def cursor_page(
     cursor came from is assumed to have rows (they may have been deleted since; following
     that cursor then yields an empty page). Cost does not depend on depth.
     """
-    if page.after is not None and page.before is not None:
-        raise ValidationError("Give 'after' or 'before', not both.")
-    backwards = page.before is not None
-    cursor = page.before if backwards else page.after
+    backwards, position = cursor_position(page, order, codec, columns)
     parameters: dict[str, Any] = {}
-    if cursor is not None:
-        position = codec.decode(cursor, order, columns)
-        if (position.direction == "previous") != backwards:
-            raise ValidationError("The cursor is invalid for this query.")
+    if position is not None:
         stmt = stmt.where(order.after_parameters(reverse=backwards))
         parameters = order.parameters(position.values)
     ordered = stmt.order_by(*order.order_by(reverse=backwards))
@@ -89,8 +106,8 @@ async def cursor_page(
     items = rows[: page.limit]
     if backwards:
         items.reverse()
-    has_next = cursor is not None if backwards else more
-    has_previous = more if backwards else cursor is not None
+    has_next = position is not None if backwards else more
+    has_previous = more if backwards else position is not None
     result = CursorPage[T](items=items, limit=page.limit)
     if items and has_next:
         result.next_cursor = codec.encode(order, "next", _values(order, items[-1]))

@@ -27,16 +27,15 @@ from __future__ import annotations
 
 import builtins
 import operator
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from sqlalchemy import (
     ClauseElement,
-    ColumnElement,
     Select,
     and_,
-    bindparam,
     delete,
     func,
     insert,
@@ -58,7 +57,8 @@ from foundation.errors import (
     ValidationError,
     translate_db_errors,
 )
-from foundation.models import INCLUDE_DELETED, utcnow
+from foundation.models import utcnow
+from foundation.repository.checking import check_writable
 from foundation.repository.children import (
     Children,
     cascade_delete,
@@ -66,7 +66,6 @@ from foundation.repository.children import (
     cascades,
     refuse_live_children,
 )
-from foundation.repository.compiler import FilterCompiler
 from foundation.repository.cursor import CursorCodec
 from foundation.repository.estimate import estimate_rows
 from foundation.repository.filters import FilterLike, Op, SortLike
@@ -81,20 +80,21 @@ from foundation.repository.pagination import (
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
 from foundation.repository.soft_delete import restore_conflict
-from foundation.repository.sorting import SortOrder, check_sortable, resolve_sort
+from foundation.repository.sorting import check_sortable
+from foundation.repository.statements import (
+    ENTITIES,
+    KEY,
+    Criteria,
+    Projection,
+    Rows,
+    Statements,
+    update_params,
+)
 from foundation.repository.traits import ModelTraits, check_allow_lists, read_traits
 from foundation.repository.upsert import upsert_statement
 from foundation.repository.values import coerce
 
 ModelT = TypeVar("ModelT")
-Criteria = builtins.list[ColumnElement[bool]]
-# bound parameter names in prebuilt statements (column values are ``_set_<name>``)
-_KEY = "_foundation_key"
-_VERSION = "_foundation_version"
-MAX_PREPARED = 256  # per repository class: update statements vary with the fields sent
-# on entity reads, which filter soft-deleted rows themselves: the ORM's loader criteria
-# (foundation.models.loading) would only repeat the filter, and hide include_deleted reads
-_FILTERED = {INCLUDE_DELETED: True}
 
 
 class SQLAlchemyRepository(Generic[ModelT]):
@@ -104,6 +104,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
     connection until an entity method asks for its session, and through the session from
     then on. An ``AsyncSession`` or an ``AsyncConnection`` serve as well: a connection gets
     a session of its own on first use, joined to its transaction.
+
+    Every operation answers entities, or rows of named fields through its ``*_values``
+    twin (``row.name``, no ORM object built): one implementation serves both.
 
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
@@ -121,19 +124,21 @@ class SQLAlchemyRepository(Generic[ModelT]):
     cursor_secret: ClassVar[bytes | None] = None
     children: ClassVar[tuple[Children, ...]] = ()
     traits: ClassVar[ModelTraits]
-    # statements, clauses and the default order, built once per class on first use
-    _prepared: ClassVar[dict[tuple[Any, ...], Any]]
+    statements: ClassVar[Statements]
+    """The statements of this class, built once (each class its own: a subclass may
+    change the default sort)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._prepared = {}  # each class its own: a subclass may change the default sort
-        model = cls.__dict__.get("model")
+        model = getattr(cls, "model", None)
         if model is None:
             return  # an intermediate base; concrete subclasses name the model
         cls.traits = read_traits(model)
         check_allow_lists(cls.traits, cls.filterable, cls.searchable)
         check_sortable(model, cls.sortable)
-        resolve_sort(model, cls.default_sort, None, cls.sortable, cls.traits.pk)
+        cls.statements = Statements(
+            cls.traits, cls.filterable, cls.searchable, cls.sortable, cls.default_sort
+        )
 
     def __init__(self, unit: UnitOfWork | AsyncSession | AsyncConnection) -> None:
         if not hasattr(type(self), "traits"):
@@ -158,7 +163,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def get(
         self, id: Any, *, include_deleted: bool = False, for_update: bool = False
     ) -> ModelT:
-        """The entity with ``id``; ``NotFoundError`` when absent (or soft-deleted)."""
+        """The entity with ``id``; ``NotFoundError`` when absent (or soft-deleted).
+        Reads through ``get_or_none``: an override there (a scope) applies here too."""
         entity = await self.get_or_none(id, include_deleted=include_deleted, for_update=for_update)
         if entity is None:
             raise self._not_found(id)
@@ -168,32 +174,17 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, id: Any, *, include_deleted: bool = False, for_update: bool = False
     ) -> ModelT | None:
         """The entity with ``id``, or ``None``."""
-        stmt = self._by_key(include_deleted=include_deleted, for_update=for_update)
-        with self._errors():
-            result = await self.session.scalars(stmt, {_KEY: self._id(id)})
-            return result.first()
+        found = await self._by_key(ENTITIES, self._id(id), include_deleted, for_update)
+        return cast(ModelT, found[0]) if found else None
 
     async def get_values(
         self, id: Any, fields: Sequence[str], *, include_deleted: bool = False
     ) -> Any:
-        """``get``, as one row of ``fields`` (``row.name``) instead of an entity: no ORM
-        object is built (``BaseService.get`` uses it when it can)."""
-        row = await self._row_or_none(self._id(id), tuple(fields), include_deleted)
-        if row is None:
+        """``get``, as one row of ``fields`` (``row.name``) instead of an entity."""
+        found = await self._by_key(Rows(fields), self._id(id), include_deleted, False)
+        if not found:
             raise self._not_found(id)
-        return row
-
-    async def _row_or_none(
-        self, key: Any, names: tuple[str, ...], include_deleted: bool
-    ) -> Any | None:
-        def build() -> Select[Any]:
-            stmt = select(*(self._column(name) for name in names))
-            stmt = stmt.where(self._pk == bindparam(_KEY))
-            return stmt if include_deleted else stmt.where(*self._live())
-
-        stmt = self._prepare(("values_by_key", names, include_deleted), build)
-        with self._errors():
-            return (await self._unit.execute(stmt, {_KEY: key})).first()
+        return found[0]
 
     async def get_many(
         self, ids: Sequence[Any], *, include_deleted: bool = False
@@ -202,8 +193,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not ids:
             return []
         keys = {self._id(value) for value in ids}
-        stmt = self._select(include_deleted).where(self._pk.in_(keys)).order_by(self._pk)
-        return await self._fetch(stmt)
+        stmt = self._entities(include_deleted).where(self._pk.in_(keys)).order_by(self._pk)
+        return await self._run(ENTITIES, stmt)
 
     async def find_one(self, filters: FilterLike, *, include_deleted: bool = False) -> ModelT:
         """The single match; ``NotFoundError`` when none, ``ConflictError`` when several."""
@@ -216,8 +207,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         self, filters: FilterLike, *, include_deleted: bool = False
     ) -> ModelT | None:
         """The single match or ``None``; ``ConflictError`` when several match."""
-        where = await self._where(filters, None, include_deleted)
-        rows = await self._fetch(select(self.model).where(*where).limit(2))
+        where = self._where(filters, None, include_deleted)
+        rows = await self._run(ENTITIES, self._entities(True).where(*where).limit(2))
         if len(rows) > 1:
             raise ConflictError("More than one resource matches.")
         return rows[0] if rows else None
@@ -254,7 +245,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         include_deleted: bool = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
-        return await self._list(filters, sort, page, search, include_deleted, None)
+        return await self._list(ENTITIES, filters, sort, page, search, include_deleted)
 
     async def list_values(
         self,
@@ -266,34 +257,29 @@ class SQLAlchemyRepository(Generic[ModelT]):
         search: str | None = None,
         include_deleted: bool = False,
     ) -> Page[Any] | CursorPage[Any]:
-        """``list``, as rows of ``fields`` (read by attribute, ``row.name``) instead of
-        entities: the same page and cursors, without building ORM objects, for reads that
-        only pass the values on (``BaseService.list`` uses it when it can)."""
-        return await self._list(filters, sort, page, search, include_deleted, tuple(fields))
+        """``list``, as rows of ``fields`` (``row.name``) instead of entities: the same
+        page and cursors."""
+        return await self._list(Rows(fields), filters, sort, page, search, include_deleted)
 
     async def _list(
         self,
+        projection: Projection,
         filters: FilterLike,
         sort: SortLike,
         page: OffsetPagination | CursorPagination | None,
         search: str | None,
         include_deleted: bool,
-        fields: tuple[str, ...] | None,
     ) -> Page[Any] | CursorPage[Any]:
-        order = self._order(sort)
-        where = await self._where(filters, search, include_deleted)
+        statements = self.statements
+        order = statements.order(sort, self.sortable, self.default_sort)
+        where = self._where(filters, search, include_deleted)
         page = page or OffsetPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
-        fetch: Any = self._fetch
-        if fields is None:
-            stmt: Select[Any] = select(self.model).where(*where)
-        else:
-            keys = dict.fromkeys([*fields, *(key.field for key in order.keys)])
-            stmt = select(*(self._column(name) for name in keys)).where(*where)
-            fetch = self._fetch_rows
+        sort_fields = [key.field for key in order.keys]
+        stmt = projection.select(statements, sort_fields).where(*where)
+        fetch = partial(self._run, projection)
         if isinstance(page, CursorPagination):
-            mapped = self.traits.model.__mapper__.columns
-            columns = [mapped[key.field] for key in order.keys]
+            columns = [statements.column(name) for name in sort_fields]
             return await cursor_page(stmt, order, page, fetch, self._codec, columns)
 
         async def total(strategy: TotalStrategy) -> int:
@@ -312,11 +298,11 @@ class SQLAlchemyRepository(Generic[ModelT]):
         include_deleted: bool = False,
     ) -> int:
         """How many entities match."""
-        return await self._count(await self._where(filters, search, include_deleted))
+        return await self._count(self._where(filters, search, include_deleted))
 
     async def exists(self, filters: FilterLike = None, *, include_deleted: bool = False) -> bool:
         """Whether any entity matches."""
-        where = await self._where(filters, None, include_deleted)
+        where = self._where(filters, None, include_deleted)
         with self._errors():
             found = await self._unit.scalar(select(self._pk).where(*where).limit(1))
         return found is not None
@@ -326,48 +312,39 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def create(self, data: Mapping[str, Any]) -> ModelT:
         """Insert one entity (``INSERT … RETURNING``); constraint errors become
         ``DuplicateError`` / ``ForeignKeyError`` / ``IntegrityViolationError``."""
-        return (await self.create_many([data]))[0]
+        return cast(ModelT, (await self._insert(ENTITIES, [data]))[0])
 
     async def create_many(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[ModelT]:
         """Insert many entities in one statement, all or nothing; returned in input order."""
-        return await self._insert(rows, None)
+        return await self._insert(ENTITIES, rows)
 
     async def create_values(
         self, rows: Sequence[Mapping[str, Any]], fields: Sequence[str]
     ) -> builtins.list[Any]:
-        """``create_many``, answering rows of ``fields`` (``row.name``) instead of entities
-        (``BaseService`` uses it when nothing needs the entities)."""
-        return await self._insert(rows, tuple(fields))
+        """``create_many``, answering rows of ``fields`` (``row.name``) instead of entities."""
+        return await self._insert(Rows(fields), rows)
 
     async def _insert(
-        self, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
+        self, projection: Projection, rows: Sequence[Mapping[str, Any]]
     ) -> builtins.list[Any]:
         params = [self._row(row, creating=True) for row in rows]
         if not params:
             return []
         self.traits.fill_defaults_all(params)
         dialect = await self._get_dialect()
+        statements = self.statements
         if dialect.insert_executemany_returning_sort_by_parameter_order:
-            stmt = self._prepare(
-                ("insert", fields),
-                lambda: self._returning(
-                    insert(self._insert_target(fields)), fields, sort_by_parameter_order=True
-                ),
-            )
-            return await self._returned(stmt, params, fields)
+            return await self._run(projection, statements.insert(projection), params)
         # no ordered RETURNING: give every row its key first, then read them back
         pk = self.traits.pk
         for row in params:
             row.setdefault(pk, self._new_id())
         with self._errors():
-            await self._unit.execute(insert(self._insert_target(fields)), params)
+            await self._unit.execute(insert(projection.target(statements)), params)
         keys = [row[pk] for row in params]
-        if fields is None:
-            by_id = {self._key(entity): entity for entity in await self.get_many(keys)}
-        else:
-            names = (*fields, pk) if pk not in fields else fields
-            stmt = select(*(self._column(name) for name in names)).where(self._pk.in_(keys))
-            by_id = {getattr(row, pk): row for row in await self._fetch_rows(stmt)}
+        keyed = projection.with_field(pk)
+        stmt = keyed.select(statements).where(self._pk.in_(keys))
+        by_id = {getattr(item, pk): item for item in await self._run(keyed, stmt)}
         return [by_id[key] for key in keys]
 
     async def update(
@@ -375,7 +352,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
     ) -> ModelT:
         """Apply ``changes`` in one ``UPDATE``; ``ConcurrencyError`` if ``expected_version``
         is stale, ``NotFoundError`` if there is no such (live) entity."""
-        return cast(ModelT, await self._update(id, changes, expected_version, None))
+        return cast(ModelT, await self._update(ENTITIES, id, changes, expected_version))
 
     async def update_values(
         self,
@@ -386,63 +363,57 @@ class SQLAlchemyRepository(Generic[ModelT]):
         expected_version: int | None = None,
     ) -> Any:
         """``update``, answering one row of ``fields`` (``row.name``) instead of the entity."""
-        return await self._update(id, changes, expected_version, tuple(fields))
+        return await self._update(Rows(fields), id, changes, expected_version)
 
     async def _update(
         self,
+        projection: Projection,
         id: Any,
         changes: Mapping[str, Any],
         expected_version: int | None,
-        fields: tuple[str, ...] | None,
     ) -> Any:
-        if expected_version is not None and self.traits.version is None:
+        version = self.traits.version
+        if expected_version is not None and version is None:
             raise ValidationError(f"{self.model.__name__} is not versioned.")
         key = self._id(id)
         if not changes:  # nothing to change: nothing moves, not even the version
-            return await self._unchanged(key, expected_version, fields)
+            return await self._unchanged(projection, key, expected_version)
         values = {**self._row(changes, creating=False), **self.traits.touch_values()}
         if any(isinstance(value, ClauseElement) for value in values.values()):
-            criteria = self._live()
+            criteria = builtins.list(self.statements.live)
             if expected_version is not None:
-                version = getattr(self.model, cast(str, self.traits.version))
-                criteria.append(version == expected_version)
-            found = await self._update_one(key, criteria, {**values, **self._stamp()}, fields)
+                criteria.append(getattr(self.model, cast(str, version)) == expected_version)
+            stamped = {**values, **self._stamp()}
+            found = await self._update_one(projection, key, criteria, stamped)
         else:
-            found = await self._update_prepared(key, values, expected_version, fields)
+            found = await self._update_prepared(projection, key, values, expected_version)
         if found is not None:
             return found
-        current = await self._current(key, fields)  # no row, or another version
-        raise ConcurrencyError.stale(
-            expected_version, getattr(current, cast(str, self.traits.version))
-        )
+        current = await self._current(projection, key)  # no row, or another version
+        raise ConcurrencyError.stale(expected_version, getattr(current, cast(str, version)))
 
     async def _unchanged(
-        self, key: Any, expected_version: int | None, fields: tuple[str, ...] | None
+        self, projection: Projection, key: Any, expected_version: int | None
     ) -> Any:
         """The live row ``key`` as it is (the answer to an empty update)."""
-        current = await self._current(key, fields)
+        current = await self._current(projection, key)
         if expected_version is not None:
             found = getattr(current, cast(str, self.traits.version))
             if found != expected_version:
                 raise ConcurrencyError.stale(expected_version, found)
         return current
 
-    async def _current(self, key: Any, fields: tuple[str, ...] | None) -> Any:
-        """The live row ``key``: the entity, or a row of ``fields`` and the version;
-        ``NotFoundError`` when there is none."""
-        version = self.traits.version
-        if fields is None:
-            current = await self.get_or_none(key)
-        else:
-            extra = () if version is None or version in fields else (version,)
-            current = await self._row_or_none(key, (*fields, *extra), False)
-        if current is None:
+    async def _current(self, projection: Projection, key: Any) -> Any:
+        """The live row ``key`` in ``projection``, with its version; ``NotFoundError``
+        when there is none."""
+        found = await self._by_key(projection.with_field(self.traits.version), key, False, False)
+        if not found:
             raise self._not_found(key)
-        return current
+        return found[0]
 
     async def update_many(self, filters: FilterLike, changes: Mapping[str, Any]) -> int:
         """Apply ``changes`` to every live match in one statement; return how many."""
-        where = await self._where(filters, None, False)
+        where = self._where(filters, None, False)
         values = {**self._row(changes, creating=False), **self._stamp()}
         stmt = update(self.model).where(*where).values(values)
         return await self._rowcount(stmt.execution_options(synchronize_session="fetch"))
@@ -493,7 +464,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
                     for key in unique
                 )
             )
-            for entity in await self._fetch(select(self.model).where(match)):
+            for entity in await self._run(ENTITIES, self._entities(True).where(match)):
                 found[tuple(getattr(entity, c) for c in conflict)] = entity
         return [found[key] for key in unique if key in found]
 
@@ -506,8 +477,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
             with self._errors():
                 await refuse_live_children(self._unit, self._name(key), self.children, key)
         values = {"deleted_at": utcnow(), **self.traits.touch_values()}
-        stmt = self._update_statement(tuple(values), check_version=False, returning=False)
-        if await self._rowcount(stmt, _update_params(key, values, None)) == 0:
+        stmt = self.statements.update(tuple(values), False, None)
+        if await self._rowcount(stmt, update_params(key, values, None)) == 0:
             raise self._not_found(key)
         if self.children:
             with self._errors():
@@ -520,7 +491,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         """Delete the row for good (soft-deleted rows included); ``NotFoundError``."""
         key = self._id(id)
         # in a session, ORM-enabled: the session forgets the deleted object
-        target = self.model if self._unit.has_session else self.traits.model.__table__
+        target = self.model if self._unit.has_session else self.statements.table
         if await self._rowcount(delete(target).where(self._pk == key)) == 0:
             raise self._not_found(key)
 
@@ -540,7 +511,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
                 when = await self._unit.scalar(select(deleted_at).where(self._pk == key))
         values = {"deleted_at": None, **self._stamp()}
         try:
-            entity = await self._update_one(key, [deleted_at.is_not(None)], values, None)
+            entity = await self._update_one(ENTITIES, key, [deleted_at.is_not(None)], values)
         except DuplicateError as error:
             raise restore_conflict(self.model.__name__, key, error) from error
         if entity is None:
@@ -552,7 +523,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     async def delete_many(self, filters: FilterLike) -> int:
         """Delete (softly where supported) every live match; return how many."""
-        where = await self._where(filters, None, False)
+        where = self._where(filters, None, False)
         stmt: Any
         if self.traits.soft_delete:
             stmt = update(self.model).where(*where).values(deleted_at=utcnow(), **self._stamp())
@@ -572,9 +543,6 @@ class SQLAlchemyRepository(Generic[ModelT]):
         except ValidationError as exc:
             raise self._not_found(value) from exc
 
-    def _key(self, entity: ModelT) -> Any:
-        return getattr(entity, self.traits.pk)
-
     def _new_id(self) -> Any:
         default = self.traits.pk_column.default
         if default is None or not getattr(default, "is_callable", False):
@@ -587,98 +555,67 @@ class SQLAlchemyRepository(Generic[ModelT]):
     def _not_found(self, id: Any) -> NotFoundError:
         return NotFoundError.of(self.model.__name__, id)
 
-    def _prepare(self, cache_key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-        """``build()``, kept for the class under ``cache_key`` (up to ``MAX_PREPARED``)."""
-        found = self._prepared.get(cache_key)
-        if found is None:
-            found = build()
-            if len(self._prepared) < MAX_PREPARED:
-                self._prepared[cache_key] = found
-        return found
+    def _entities(self, include_deleted: bool) -> Select[Any]:
+        stmt = ENTITIES.select(self.statements)
+        return stmt if include_deleted else stmt.where(*self.statements.live)
 
-    def _live(self) -> Criteria:
-        if not self.traits.soft_delete:
-            return []
-        deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
-        return [self._prepare(("live",), lambda: deleted_at.is_(None))]
+    async def _run(
+        self, projection: Projection, stmt: Any, parameters: Any = None
+    ) -> builtins.list[Any]:
+        with self._errors():
+            return await projection.run(self._unit, stmt, parameters)
 
-    def _order(self, sort: SortLike) -> SortOrder:
-        def resolve() -> SortOrder:
-            return resolve_sort(self.model, sort, self.default_sort, self.sortable, self.traits.pk)
-
-        return resolve() if sort is not None else self._prepare(("default_order",), resolve)
-
-    def _by_key(self, *, include_deleted: bool, for_update: bool) -> Select[Any]:
-        """``SELECT`` of the row whose key is the parameter ``_KEY``."""
-
-        def build() -> Select[Any]:
-            stmt = self._select(include_deleted).where(self._pk == bindparam(_KEY))
-            if for_update:
-                stmt = stmt.with_for_update()
-            # the statement filters deleted rows itself (or must see them): no loader criteria
-            return stmt.execution_options(populate_existing=True, **_FILTERED)
-
-        return cast(Select[Any], self._prepare(("by_key", include_deleted, for_update), build))
-
-    def _update_statement(
-        self,
-        columns: tuple[str, ...],
-        *,
-        check_version: bool,
-        returning: bool | tuple[str, ...],
-    ) -> Any:
-        """``UPDATE`` of the live row ``_KEY`` setting ``columns`` from ``_set_<name>``
-        parameters and moving the version (only from version ``_VERSION`` when
-        ``check_version``); ``returning`` the entity (``True``) or those fields."""
-
-        def build() -> Any:
-            mapped = self.traits.model.__mapper__.columns
-            values: dict[Any, Any] = {
-                mapped[name]: bindparam(f"_set_{name}", type_=mapped[name].type) for name in columns
-            }
-            where = [self._pk == bindparam(_KEY), *self._live()]
-            if self.traits.version is not None:
-                version = mapped[self.traits.version]
-                values[version] = version + 1
-                if check_version:
-                    where.append(version == bindparam(_VERSION))
-            # ORM-enabled only where it must build entities
-            target = self.model if returning is True else self.traits.model.__table__
-            stmt = (
-                update(target)
-                .where(*where)
-                .values(values)
-                # bound parameters defeat the ORM's in-Python evaluation: see _synchronize
-                .execution_options(synchronize_session=False, populate_existing=True)
-            )
-            if returning is False:
-                return stmt
-            return self._returning(stmt, None if returning is True else returning)
-
-        return self._prepare(("update", columns, check_version, returning), build)
+    async def _by_key(
+        self, projection: Projection, key: Any, include_deleted: bool, for_update: bool
+    ) -> builtins.list[Any]:
+        """The row ``key`` in ``projection`` (a list of at most one)."""
+        stmt = self.statements.by_key(projection, include_deleted, for_update)
+        with self._errors():
+            return await projection.run(self._unit, stmt, {KEY: key})
 
     async def _update_prepared(
         self,
+        projection: Projection,
         key: Any,
         values: Mapping[str, Any],
         expected_version: int | None,
-        fields: tuple[str, ...] | None,
     ) -> Any | None:
-        """``update`` through a prebuilt statement; the refreshed entity (or row of
-        ``fields``), or ``None``."""
+        """``update`` through a prebuilt statement: the row in ``projection``, or ``None``."""
         columns = tuple(values)
         check_version = expected_version is not None
-        params = _update_params(key, values, expected_version)
+        params = update_params(key, values, expected_version)
         dialect = await self._get_dialect()
         if dialect.update_returning:
-            returning = True if fields is None else fields
-            stmt = self._update_statement(columns, check_version=check_version, returning=returning)
-            found = await self._returned(stmt, params, fields)
+            stmt = self.statements.update(columns, check_version, projection)
+            found = await self._run(projection, stmt, params)
             return found[0] if found else None
-        stmt = self._update_statement(columns, check_version=check_version, returning=False)
+        stmt = self.statements.update(columns, check_version, None)
         if await self._rowcount(stmt, params) == 0:
             return None
-        return await self._one_or_none(key, fields)
+        return await self._written(projection, key)
+
+    async def _update_one(
+        self, projection: Projection, key: Any, criteria: Criteria, values: Mapping[str, Any]
+    ) -> Any | None:
+        """One ad hoc ``UPDATE`` of the row ``key``: the row in ``projection``, or ``None``."""
+        stmt = (
+            update(self.model)
+            .where(self._pk == key, *criteria)
+            .values(values)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        dialect = await self._get_dialect()
+        if dialect.update_returning:
+            found = await self._run(projection, projection.returning(self.statements, stmt))
+            return found[0] if found else None
+        if await self._rowcount(stmt) == 0:
+            return None
+        return await self._written(projection, key)
+
+    async def _written(self, projection: Projection, key: Any) -> Any | None:
+        """The row ``key`` just written (deleted or not), read back in ``projection``."""
+        found = await self._by_key(projection, key, True, False)
+        return found[0] if found else None
 
     def _synchronize(self, key: Any, values: Mapping[str, Any]) -> None:
         """Apply an ``UPDATE`` of row ``key`` to its object in the session, if loaded."""
@@ -692,10 +629,6 @@ class SQLAlchemyRepository(Generic[ModelT]):
             version = getattr(entity, self.traits.version)
             set_committed_value(entity, self.traits.version, version + 1)
 
-    def _select(self, include_deleted: bool) -> Select[ModelT]:
-        stmt = select(self.model)
-        return stmt if include_deleted else stmt.where(*self._live())
-
     def _stamp(self) -> dict[str, Any]:
         """Values every write sets: touched columns and the next version."""
         values = self.traits.touch_values()
@@ -704,25 +637,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return values
 
     def _row(self, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        unknown = set(data) - self.traits.columns
-        managed = {self.traits.version} if creating else {self.traits.pk, self.traits.version}
-        forbidden = unknown | (set(data) & managed)
-        if forbidden:
-            raise ValidationError(
-                f"Cannot write {', '.join(sorted(map(str, forbidden)))}.",
-                details={"fields": sorted(map(str, forbidden))},
-            )
+        traits = self.traits
+        unknown = set(data) - traits.columns
+        if unknown or traits.version in data or (not creating and traits.pk in data):
+            managed = (traits.version,) if creating else (traits.pk, traits.version)
+            check_writable(data, traits.columns, [name for name in managed if name])
         return dict(data)
 
-    async def _where(
-        self, filters: FilterLike, search: str | None, include_deleted: bool
-    ) -> Criteria:
-        dialect = self._dialect_name
-        compiler: FilterCompiler = self._prepare(
-            ("compiler", dialect),
-            lambda: FilterCompiler(self.model, self.filterable, self.searchable, dialect),
-        )
-        where: Criteria = [] if include_deleted else self._live()
+    def _where(self, filters: FilterLike, search: str | None, include_deleted: bool) -> Criteria:
+        compiler = self.statements.compiler(self._dialect_name)
+        where: Criteria = [] if include_deleted else builtins.list(self.statements.live)
         criterion = compiler.compile(filters)
         if criterion is not None:
             where.append(criterion)
@@ -750,98 +674,19 @@ class SQLAlchemyRepository(Generic[ModelT]):
             self._dialect = dialect
         return self._dialect
 
-    async def _fetch(
-        self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
-    ) -> builtins.list[ModelT]:
-        with self._errors():
-            stmt = stmt.execution_options(populate_existing=True, **_FILTERED)
-            return builtins.list((await self.session.scalars(stmt, parameters)).all())
-
-    async def _fetch_rows(
-        self, stmt: Select[Any], parameters: Mapping[str, Any] | None = None
-    ) -> builtins.list[Any]:
-        with self._errors():
-            return builtins.list((await self._unit.execute(stmt, parameters)).all())
-
-    def _column(self, name: str) -> Any:
-        """The table column of attribute ``name`` (labelled ``name`` where the column's key
-        differs), for statements that build no entities: ORM attributes would make each
-        execution costlier (annotated cache keys, the ORM compile state)."""
-
-        def build() -> Any:
-            if name not in self.traits.model.__mapper__.column_attrs:
-                raise ConfigurationError(f"{self.model.__name__} has no column attribute {name!r}.")
-            column = self.traits.model.__mapper__.columns[name]
-            return column if column.key == name else column.label(name)
-
-        return self._prepare(("column", name), build)
-
     async def _count(self, where: Criteria) -> int:
-        unfiltered = self._live()
-        if len(where) == len(unfiltered) and all(map(operator.is_, where, unfiltered)):
-            stmt = self._prepare(("count",), lambda: self._count_statement(where))
+        live = self.statements.live
+        if len(where) == len(live) and all(map(operator.is_, where, live)):
+            stmt = self.statements.count  # unfiltered: the prebuilt statement
         else:
-            stmt = self._count_statement(where)
+            stmt = select(func.count()).select_from(self.statements.table).where(*where)
         with self._errors():
             return int(await self._unit.scalar(stmt) or 0)
-
-    def _count_statement(self, where: Criteria) -> Select[Any]:
-        return select(func.count()).select_from(self.traits.model.__table__).where(*where)
 
     async def _rowcount(self, stmt: Any, params: Mapping[str, Any] | None = None) -> int:
         with self._errors():
             result = await self._unit.execute(stmt, params)
         return int(cast(CursorResult[Any], result).rowcount)
-
-    async def _update_one(
-        self,
-        key: Any,
-        criteria: Criteria,
-        values: Mapping[str, Any],
-        fields: tuple[str, ...] | None,
-    ) -> Any | None:
-        """One ``UPDATE`` of the row ``key``; the refreshed entity (or row of ``fields``),
-        or ``None`` if no row."""
-        stmt = (
-            update(self.model)
-            .where(self._pk == key, *criteria)
-            .values(values)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        dialect = await self._get_dialect()
-        if dialect.update_returning:
-            found = await self._returned(self._returning(stmt, fields), None, fields)
-            return found[0] if found else None
-        if await self._rowcount(stmt) == 0:
-            return None
-        return await self._one_or_none(key, fields)
-
-    async def _one_or_none(self, key: Any, fields: tuple[str, ...] | None) -> Any | None:
-        """The row ``key`` just written (deleted or not): the entity, or a row of ``fields``."""
-        if fields is None:
-            return await self.get_or_none(key, include_deleted=True)
-        return await self._row_or_none(key, fields, True)
-
-    def _insert_target(self, fields: tuple[str, ...] | None) -> Any:
-        """The model for entities; else its table, where rows' keys name its columns."""
-        if fields is None or not self.traits.keys_are_column_keys:
-            return self.model
-        return self.traits.model.__table__
-
-    def _returning(self, stmt: Any, fields: tuple[str, ...] | None, **options: Any) -> Any:
-        """``stmt`` returning the entity (``fields`` is None) or those columns."""
-        if fields is None:
-            return stmt.returning(self.model, **options)
-        return stmt.returning(*(self._column(name) for name in fields), **options)
-
-    async def _returned(
-        self, stmt: Any, params: Any, fields: tuple[str, ...] | None
-    ) -> builtins.list[Any]:
-        """Run ``stmt`` (with ``RETURNING``): entities through the session, else rows."""
-        with self._errors():
-            if fields is None:
-                return builtins.list((await self.session.scalars(stmt, params)).all())
-            return builtins.list((await self._unit.execute(stmt, params)).all())
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -873,16 +718,6 @@ class _SessionUnit:
 
     async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
         return await self.session.scalar(statement, parameters)
-
-
-def _update_params(
-    key: Any, values: Mapping[str, Any], expected_version: int | None
-) -> dict[str, Any]:
-    """Parameters of a statement from ``SQLAlchemyRepository._update_statement``."""
-    params = {_KEY: key, **{f"_set_{name}": value for name, value in values.items()}}
-    if expected_version is not None:
-        params[_VERSION] = expected_version
-    return params
 
 
 def _name_fields(error: DuplicateError, model: Any) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import Column, Computed, Index, SmallInteger, Table, event, text
 from sqlalchemy.schema import conv
 
+from foundation.errors import ConfigurationError
+
 LIVE_MARKER = "live_marker"
 """Name of the generated column behind MariaDB's unique indexes among live rows."""
 
@@ -43,7 +45,7 @@ def unique_among_live(*columns: str, name: str | None = None) -> tuple[Index, In
     ``columns``.
     """
     if not columns:
-        raise ValueError("unique_among_live needs at least one column")
+        raise ConfigurationError("unique_among_live needs at least one column.")
     live = text(LIVE_CRITERION)
     partial = Index(name, *columns, unique=True, postgresql_where=live, sqlite_where=live)
     marked = Index(name, *columns, LIVE_MARKER, unique=True)
@@ -67,8 +69,8 @@ def live_marker_column() -> Column[int]:
 def _prepare_table(index: Index, table: Table) -> None:
     """Name the index after its table, and give the table its marker column once."""
     if "deleted_at" not in table.c:
-        raise ValueError(
-            f"unique_among_live on {table.name}: the model needs SoftDeleteMixin (deleted_at)"
+        raise ConfigurationError(
+            f"unique_among_live on {table.name}: the model needs SoftDeleteMixin (deleted_at)."
         )
     if index.name is None:
         columns: Any = index.info["foundation_live_unique"]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from foundation.errors import DuplicateError
+from foundation.errors import ConfigurationError, DuplicateError
 from foundation.models import LIVE_MARKER
 from foundation.repository import Op, SQLAlchemyRepository
 from tests.soft_delete_models import Board
@@ -138,7 +138,7 @@ def test_a_model_without_soft_delete_cannot_declare_it() -> None:
 
     from foundation.models import unique_among_live
 
-    with pytest.raises(ValueError, match="needs SoftDeleteMixin"):
+    with pytest.raises(ConfigurationError, match="needs SoftDeleteMixin"):
         Table(
             "s_plain",
             MetaData(),

@@ -52,6 +52,7 @@ async def run_repository_machine(
     soft = contract.has("soft_delete")
     versioned = contract.has("versioning")
     unique = contract.has("unique")
+    among_live = contract.has("unique_among_live")
 
     def call(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
@@ -80,7 +81,14 @@ async def run_repository_machine(
         @precondition(lambda self: unique and bool(self.numbers))
         @rule(data=st.data())
         def create_duplicate(self, data: st.DataObject) -> None:
-            number = data.draw(st.sampled_from(sorted(self.numbers.values())))
+            taken = [
+                number
+                for id, number in self.numbers.items()
+                if not (among_live and self.model[id].deleted)  # a deleted row frees its values
+            ]
+            if not taken:
+                return
+            number = data.draw(st.sampled_from(sorted(taken)))
             create = repository.create(contract.data(number, "dup"))
             call(contract.expect_error(repository, DuplicateError, create))
 

@@ -11,6 +11,7 @@ import pytest
 
 from contracts._base import Contract, ContractError, hook, requires
 from contracts._repository_machine import run_repository_machine
+from contracts._soft_delete import check_child_policy, check_unique_among_live
 from contracts.profiles import Profile
 from foundation import (
     ConcurrencyError,
@@ -80,6 +81,12 @@ class RepositoryContract(Contract, abstract=True):
       ``ieq`` or ``in``; the filter tests of other operators are generated only for the
       declared ones.
     - ``unique_field`` (with ``unique``): a column under a unique constraint.
+    - with ``unique_among_live`` (the unique values of ``new_data`` are unique among live
+      rows only, e.g. ``unique_among_live``): nothing more.
+    - with ``child_policy``: ``child_policy`` (``"cascade"``, ``"refuse"`` or ``"leave"``,
+      what the repository declares for one kind of child), ``child_repository(repository)``
+      (the children's repository in the same unit of work) and
+      ``new_child_data(parent, n)`` (valid data for the ``n``-th child of ``parent``).
     - ``data_with_missing_reference()`` (with ``foreign_keys``): valid data whose foreign
       key points at nothing.
     - optionally ``rollback(repository)``, ``expire(repository)`` and
@@ -100,6 +107,8 @@ class RepositoryContract(Contract, abstract=True):
             "search",
             "unique",
             "foreign_keys",
+            "unique_among_live",
+            "child_policy",
         }
     )
     required_hooks = ("repository", "new_data", "text_field")
@@ -107,9 +116,11 @@ class RepositoryContract(Contract, abstract=True):
         "unique": ("unique_field",),
         "upsert": ("unique_field",),
         "foreign_keys": ("data_with_missing_reference",),
+        "child_policy": ("child_policy", "child_repository", "new_child_data"),
     }
     text_field: ClassVar[str]
     unique_field: ClassVar[str]
+    child_policy: ClassVar[str]
     filter_operators: ClassVar[Mapping[str, Collection[str]] | None] = None
 
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
@@ -602,6 +613,26 @@ class RepositoryContract(Contract, abstract=True):
         assert await repository.count(include_deleted=True) == 0
         with pytest.raises(NotFoundError):
             await repository.restore(entity.id)
+
+    # -- soft delete beyond the row (contracts/_soft_delete.py) -------------------------
+
+    @requires("soft_delete", "unique_among_live")
+    async def test_a_deleted_row_frees_its_unique_values(self, repository: Repo) -> None:
+        await check_unique_among_live(self, repository)
+
+    @requires("soft_delete", "child_policy")
+    async def test_delete_applies_the_declared_child_policy(self, repository: Repo) -> None:
+        await check_child_policy(self, repository)
+
+    @hook
+    def child_repository(self, repository: Repo) -> Repo:
+        """The repository of the children, in the same unit of work as ``repository``."""
+        raise NotImplementedError
+
+    @hook
+    def new_child_data(self, parent: Any, n: int) -> dict[str, Any]:
+        """Valid data for the ``n``-th child of ``parent``."""
+        raise NotImplementedError
 
     @requires("soft_delete")
     async def test_delete_many_is_soft(self, repository: Repo) -> None:

@@ -2,7 +2,8 @@
 
 import pytest
 
-import tests.models  # noqa: F401  (register the test tables on Base.metadata)
+import tests.models
+import tests.soft_delete_models  # noqa: F401
 
 # pytester runs the contract suites against broken implementations (tests/contracts).
 pytest_plugins = ["pytester"]

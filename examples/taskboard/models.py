@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foundation.models import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
+from foundation.models import (
+    AuditMixin,
+    BaseModel,
+    SoftDeleteMixin,
+    VersionedMixin,
+    unique_among_live,
+)
 from foundation.models.idempotency import IdempotencyRecord
 from foundation.models.sign_in import SignInFailure
 
@@ -36,10 +42,11 @@ class User(BaseModel):
 
 
 class Project(AuditMixin, SoftDeleteMixin, VersionedMixin, BaseModel):
-    """A board of tasks, addressed by a unique slug."""
+    """A board of tasks, addressed by a slug unique among live projects: deleting
+    ``website`` frees the slug, and restoring it while another ``website`` lives is a 409."""
 
     __tablename__ = "projects"
-    __table_args__ = (UniqueConstraint("slug"),)
+    __table_args__ = (*unique_among_live("slug"),)
 
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))

@@ -9,6 +9,8 @@ from foundation.repository import (
     EQUALITY_OPS,
     ORDERING_OPS,
     TEXT_OPS,
+    Children,
+    OnParentDelete,
     Op,
     SQLAlchemyRepository,
 )
@@ -31,20 +33,6 @@ class UserRepository(SQLAlchemyRepository[User]):
     filterable = {"email": {Op.EQ}}  # noqa: RUF012
 
 
-class ProjectRepository(SQLAlchemyRepository[Project]):
-    """Projects: filter by slug or name, sort by name or age, search name and description."""
-
-    model = Project
-    filterable = {  # noqa: RUF012
-        "slug": {Op.EQ, Op.IN, *TEXT_OPS},
-        "name": {Op.EQ, *TEXT_OPS},
-        "created_at": ORDERING_OPS,
-    }
-    sortable = ("slug", "name", "created_at", "updated_at")
-    searchable = ("name", "description")
-    default_sort = "-created_at"
-
-
 class TaskRepository(SQLAlchemyRepository[Task]):
     """Tasks: filter by project, status, priority, due date; search titles."""
 
@@ -61,8 +49,28 @@ class TaskRepository(SQLAlchemyRepository[Task]):
     default_sort = ("-priority", "created_at")
 
 
+class ProjectRepository(SQLAlchemyRepository[Project]):
+    """Projects: filter by slug or name, sort by name or age, search name and description;
+    a soft delete cascades to the project's tasks."""
+
+    model = Project
+    filterable = {  # noqa: RUF012
+        "slug": {Op.EQ, Op.IN, *TEXT_OPS},
+        "name": {Op.EQ, *TEXT_OPS},
+        "created_at": ORDERING_OPS,
+    }
+    sortable = ("slug", "name", "created_at", "updated_at")
+    searchable = ("name", "description")
+    default_sort = "-created_at"
+    # deleting a project deletes its live tasks with it; restoring it brings back those
+    # (a task deleted on its own before stays deleted)
+    children = (Children(TaskRepository, "project_id", OnParentDelete.CASCADE),)
+
+
 class ProjectService(BaseService[Project, ProjectCreate, ProjectUpdate, ProjectRead]):
-    """Projects: slugs are unique (409 ``duplicate``), deletion is soft and restorable."""
+    """Projects: slugs are unique among live projects (409 ``duplicate``, also when restoring
+    a project whose slug was taken since); deletion is soft, restorable, and takes the
+    project's tasks with it."""
 
     repository_type = ProjectRepository
     read_schema = ProjectRead

@@ -24,10 +24,11 @@ from foundation.migrations.api import (
     schema_diff,
     upgrade_async,
 )
-from foundation.migrations.environment import run_env
+from foundation.migrations.environment import applies_to_dialect, run_env
 from foundation.migrations.scaffold import init_directory
 
 __all__ = [
+    "applies_to_dialect",
     "check_async",
     "current_async",
     "describe_diff",

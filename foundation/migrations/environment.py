@@ -8,7 +8,7 @@ It runs in one of three ways: on a connection handed over by :mod:`foundation.mi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from alembic import context
@@ -33,10 +33,34 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | b
     return False  # keep Alembic's own rendering
 
 
+def applies_to_dialect(obj: Any, dialect: str) -> bool:
+    """Whether a schema item exists on ``dialect``: an index or constraint declared for
+    other backends only (``ddl_if(dialect=...)``, as ``unique_among_live`` does) does not."""
+    condition = getattr(obj, "_ddl_if", None)
+    wanted = getattr(condition, "dialect", None)
+    if wanted is None:
+        return True
+    return dialect in ((wanted,) if isinstance(wanted, str) else tuple(wanted))
+
+
+def _include_for(dialect: str, include: Callable[..., bool] | None) -> Callable[..., bool]:
+    """An ``include_object`` hook leaving out the models' items meant for other backends."""
+
+    def include_object(
+        obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        if not reflected and not applies_to_dialect(obj, dialect):
+            return False
+        return include is None or include(obj, name, kind, reflected, compare_to)
+
+    return include_object
+
+
 def configure_options(
     metadata: MetaData | Sequence[MetaData] | None, dialect: str, **options: Any
 ) -> dict[str, Any]:
-    """Options for ``context.configure``: batch ALTERs on SQLite, type comparison."""
+    """Options for ``context.configure``: batch ALTERs on SQLite, type comparison, and
+    only the indexes meant for this backend (a given ``include_object`` runs after)."""
     defaults: dict[str, Any] = {
         "target_metadata": metadata,
         # SQLite cannot ALTER most things: copy-and-move through batch operations
@@ -45,6 +69,7 @@ def configure_options(
         "render_item": render_item,
     }
     defaults.update(options)
+    defaults["include_object"] = _include_for(dialect, options.get("include_object"))
     return defaults
 
 

@@ -1,6 +1,8 @@
 """Declarative base, column types and mixins."""
 
 from foundation.models.base import NAMING_CONVENTION, Base
+from foundation.models.live_unique import LIVE_MARKER, unique_among_live
+from foundation.models.loading import INCLUDE_DELETED
 from foundation.models.mixins import (
     AuditMixin,
     BaseModel,
@@ -12,6 +14,8 @@ from foundation.models.mixins import (
 from foundation.models.types import UTCDateTime, utcnow, uuid7
 
 __all__ = [
+    "INCLUDE_DELETED",
+    "LIVE_MARKER",
     "NAMING_CONVENTION",
     "AuditMixin",
     "Base",
@@ -21,6 +25,7 @@ __all__ = [
     "UTCDateTime",
     "UUIDPrimaryKeyMixin",
     "VersionedMixin",
+    "unique_among_live",
     "utcnow",
     "uuid7",
 ]

@@ -53,7 +53,8 @@ class TimestampMixin:
 
 
 class SoftDeleteMixin:
-    """``deleted_at``: set instead of deleting the row; repositories hide such rows."""
+    """``deleted_at``: set instead of deleting the row; repositories hide such rows, and so
+    do ORM loads (``foundation.models.loading``) unless run with ``include_deleted=True``."""
 
     __soft_delete__: ClassVar[bool] = True
     deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True, sort_order=102)
@@ -70,7 +71,8 @@ class SoftDeleteMixin:
 
     @classmethod
     def only_deleted(cls) -> ColumnElement[bool]:
-        """SQL criterion selecting soft-deleted rows."""
+        """SQL criterion selecting soft-deleted rows (an ORM select needs the execution
+        option ``include_deleted=True`` to see them)."""
         return cls.deleted_at.is_not(None)
 
 

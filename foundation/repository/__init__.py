@@ -8,6 +8,7 @@ the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check
 """
 
 from foundation.repository.checking import check_filter, check_search, check_writable
+from foundation.repository.children import Children, OnParentDelete
 from foundation.repository.cursor import (
     CursorCodec,
     Position,
@@ -55,6 +56,7 @@ __all__ = [
     "ORDERING_OPS",
     "TEXT_OPS",
     "And",
+    "Children",
     "Condition",
     "CursorCodec",
     "CursorPage",
@@ -63,6 +65,7 @@ __all__ = [
     "FilterLike",
     "IBaseRepository",
     "OffsetPagination",
+    "OnParentDelete",
     "Op",
     "Or",
     "Page",

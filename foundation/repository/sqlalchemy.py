@@ -59,6 +59,13 @@ from foundation.errors import (
 )
 from foundation.models import utcnow
 from foundation.repository.checking import check_writable
+from foundation.repository.children import (
+    Children,
+    cascade_delete,
+    cascade_restore,
+    cascades,
+    refuse_live_children,
+)
 from foundation.repository.cursor import CursorCodec
 from foundation.repository.estimate import estimate_rows
 from foundation.repository.filters import FilterLike, Op, SortLike
@@ -72,6 +79,7 @@ from foundation.repository.pagination import (
     TotalStrategy,
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
+from foundation.repository.soft_delete import restore_conflict
 from foundation.repository.sorting import check_sortable
 from foundation.repository.statements import (
     ENTITIES,
@@ -103,7 +111,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
     page sizes: a larger ``limit`` is a ``ValidationError``, not silently clamped.
-    ``cursor_secret`` (optional) HMAC-signs keyset cursors.
+    ``cursor_secret`` (optional) HMAC-signs keyset cursors. ``children`` says what a soft
+    delete does to rows that refer to this one (``foundation.repository.children``).
     """
 
     model: type[ModelT]
@@ -113,6 +122,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
     default_sort: ClassVar[SortLike] = None
     max_limit: ClassVar[int] = DEFAULT_MAX_LIMIT
     cursor_secret: ClassVar[bytes | None] = None
+    children: ClassVar[tuple[Children, ...]] = ()
     traits: ClassVar[ModelTraits]
     statements: ClassVar[Statements]
     """The statements of this class, built once (each class its own: a subclass may
@@ -463,10 +473,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if not self.traits.soft_delete:
             return await self.hard_delete(id)
         key = self._id(id)
+        if self.children:
+            with self._errors():
+                await refuse_live_children(self._unit, self._name(key), self.children, key)
         values = {"deleted_at": utcnow(), **self.traits.touch_values()}
         stmt = self.statements.update(tuple(values), False, None)
         if await self._rowcount(stmt, update_params(key, values, None)) == 0:
             raise self._not_found(key)
+        if self.children:
+            with self._errors():
+                await cascade_delete(self._unit, self.children, key, values["deleted_at"])
         if self._unit.has_session:
             self._synchronize(key, values)
         return None
@@ -482,15 +498,28 @@ class SQLAlchemyRepository(Generic[ModelT]):
     async def restore(self, id: Any) -> ModelT:
         """Undo a soft delete; a live row comes back unchanged (restore is idempotent).
 
-        ``NotFoundError`` when there is no row with this id at all.
+        ``NotFoundError`` when there is no row with this id at all; ``DuplicateError``
+        when a live row has taken one of its unique values since (``unique_among_live``).
         """
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
-        deleted = getattr(self.model, "deleted_at").is_not(None)  # noqa: B009
+        deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
+        when = None
+        if cascades(self.children):  # the children deleted with it carry its deletion time
+            with self._errors():
+                when = await self._unit.scalar(select(deleted_at).where(self._pk == key))
         values = {"deleted_at": None, **self._stamp()}
-        entity = await self._update_one(ENTITIES, key, [deleted], values)
-        return cast(ModelT, entity) if entity is not None else await self.get(key)
+        try:
+            entity = await self._update_one(ENTITIES, key, [deleted_at.is_not(None)], values)
+        except DuplicateError as error:
+            raise restore_conflict(self.model.__name__, key, error) from error
+        if entity is None:
+            return await self.get(key)
+        if when is not None:
+            with self._errors():
+                await cascade_restore(self._unit, self.children, key, when)
+        return cast(ModelT, entity)
 
     async def delete_many(self, filters: FilterLike) -> int:
         """Delete (softly where supported) every live match; return how many."""
@@ -519,6 +548,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
         if default is None or not getattr(default, "is_callable", False):
             raise ConfigurationError(f"{self.model.__name__} cannot generate keys in Python.")
         return default.arg(None)  # type: ignore[attr-defined]  # callable defaults take a context
+
+    def _name(self, key: Any) -> str:
+        return f"{self.model.__name__} {key}"
 
     def _not_found(self, id: Any) -> NotFoundError:
         return NotFoundError.of(self.model.__name__, id)
@@ -693,7 +725,8 @@ def _name_fields(error: DuplicateError, model: Any) -> None:
     constraint = error.details.get("constraint")
     fields = error.details.get("fields")
     for candidate in [*table.constraints, *table.indexes]:
-        names = [column.name for column in candidate.columns]
+        # a generated column (``unique_among_live``'s marker on MariaDB) is no field
+        names = [column.name for column in candidate.columns if column.computed is None]
         if candidate.name == constraint and not fields:
             error.details["fields"] = names
         elif constraint is None and fields and sorted(names) == sorted(fields):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 
 from foundation.errors import ConfigurationError
+from foundation.models import INCLUDE_DELETED
 from foundation.repository.compiler import FilterCompiler
 from foundation.repository.sorting import SortOrder, resolve_sort
 
@@ -66,8 +67,11 @@ class _Entities(Projection):
 
     def select(self, statements: Statements, extra: Sequence[str] = ()) -> Select[Any]:
         # reads refresh objects already in the session: a bulk statement that bypassed
-        # the identity map must never be observed stale
-        return select(statements.model).execution_options(populate_existing=True)
+        # the identity map must never be observed stale. They filter soft-deleted rows
+        # themselves (or must see them): no loader criteria (foundation.models.loading).
+        return select(statements.model).execution_options(
+            populate_existing=True, **{INCLUDE_DELETED: True}
+        )
 
     def returning(self, statements: Statements, stmt: Any, **options: Any) -> Any:
         return stmt.returning(statements.model, **options)

@@ -93,7 +93,8 @@ def read_traits(model: type[Any]) -> ModelTraits:
         model=model,
         pk=pk,
         pk_column=pk_column,
-        columns=frozenset(keys),
+        # generated columns (``unique_among_live``'s marker) are computed, never written
+        columns=frozenset(key for key, column in keys.items() if column.computed is None),
         soft_delete=issubclass(model, SoftDeleteMixin),
         version=version,
         keep_on_upsert=frozenset(keep),

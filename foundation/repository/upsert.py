@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any, cast
 
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from foundation.errors import ValidationError
+from foundation.models.live_unique import PARTIAL_INDEX_DIALECTS, live_unique_dialects
 
 
 def upsert_statement(
@@ -45,4 +47,25 @@ def upsert_statement(
     set_: dict[str, Any] = {key: stmt.excluded[key] for key in updated}
     set_.update(extra_set)
     elements = [table.c[key] for key in conflict]
-    return cast(Insert, stmt.on_conflict_do_update(index_elements=elements, set_=set_))
+    where = _live_only(table, conflict)
+    return cast(
+        Insert, stmt.on_conflict_do_update(index_elements=elements, index_where=where, set_=set_)
+    )
+
+
+def _live_only(table: Any, conflict: Collection[str]) -> Any:
+    """``deleted_at IS NULL`` when ``conflict`` is unique among live rows only (a partial
+    index of ``unique_among_live``): the conflict target must repeat the index's WHERE."""
+    wanted = {table.c[key].name for key in conflict}
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and _names(constraint) == wanted:
+            return None  # a plain unique constraint: no WHERE
+    for index in table.indexes:
+        partial = live_unique_dialects(index) == PARTIAL_INDEX_DIALECTS
+        if partial and _names(index) == wanted:
+            return table.c.deleted_at.is_(None)
+    return None
+
+
+def _names(item: Any) -> set[str]:
+    return {column.name for column in item.columns}

@@ -518,7 +518,11 @@ def _add_restore(
         methods=["POST"],
         response_model=spec.read,
         summary=f"Restore a deleted {spec.name}",
-        responses={**spec.item_response(200, "The restored resource"), **problem_responses(404)},
+        # 409: a live row has taken a value unique among live rows since the delete
+        responses={
+            **spec.item_response(200, "The restored resource"),
+            **problem_responses(404, 409),
+        },
         **options,
     )
 

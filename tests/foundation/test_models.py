@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from foundation import ConcurrencyError, Database, acting_as, translate_db_errors, uuid7
+from foundation.models import INCLUDE_DELETED
 from tests.models import Widget
 
 
@@ -77,7 +78,10 @@ async def test_aware_non_utc_datetimes_are_stored_as_utc(database: Database) -> 
         widget = Widget(sku="tz", name="n", deleted_at=paris)
         session.add(widget)
     async with database.session() as session:
-        stored = await session.scalar(select(Widget.deleted_at).where(Widget.id == widget.id))
+        stored = await session.scalar(
+            select(Widget.deleted_at).where(Widget.id == widget.id),
+            execution_options={INCLUDE_DELETED: True},  # the ORM hides deleted rows otherwise
+        )
     assert stored == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     assert stored is not None
     assert stored.utcoffset() == timedelta(0)
@@ -91,7 +95,12 @@ async def test_soft_delete_helpers_select_rows(database: Database) -> None:
         session.add_all([alive, gone])
     async with database.session() as session:
         visible = list(await session.scalars(select(Widget.sku).where(Widget.not_deleted())))
-        deleted = list(await session.scalars(select(Widget.sku).where(Widget.only_deleted())))
+        deleted = list(
+            await session.scalars(
+                select(Widget.sku).where(Widget.only_deleted()),
+                execution_options={INCLUDE_DELETED: True},
+            )
+        )
     assert visible == ["alive"]
     assert deleted == ["gone"]
     assert gone.is_deleted

@@ -75,11 +75,20 @@ def task(n: int) -> dict[str, Any]:
 
 
 class TestProjectRepository(RepositoryContract):
-    capabilities = (*VERSIONED, "upsert", "unique")
+    """Slugs are unique among live projects; a project's delete cascades to its tasks."""
+
+    capabilities = (*VERSIONED, "upsert", "unique", "unique_among_live", "child_policy")
     text_field, unique_field = "name", "slug"
     filter_operators = {"name": ProjectRepository.filterable["name"]}  # noqa: RUF012
     repository = pytest.fixture(lambda self, db_session: ProjectRepository(db_session))
     new_data = staticmethod(project)
+    child_policy = "cascade"
+
+    def child_repository(self, repository: ProjectRepository) -> TaskRepository:
+        return TaskRepository(repository.session)
+
+    def new_child_data(self, parent: Any, n: int) -> dict[str, Any]:
+        return {**task(n), "project_id": parent.id}
 
 
 class TestTaskRepository(RepositoryContract):

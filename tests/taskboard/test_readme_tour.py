@@ -104,4 +104,8 @@ def test_the_readme_tour_runs_against_a_live_server(served: tuple[str, Path]) ->
         {"title": "Draw logo", "status": "doing", "version": 2},  # PATCH with If-Match
         {"total": 2},  # after DELETE
         {"title": "Draw logo", "status": "doing"},  # restored
+        {"total": 0},  # the project's tasks, deleted with it
+        {"status": 409, "code": "duplicate"},  # restoring into a slug taken since
+        {"slug": "web", "name": "Website"},  # restored once the slug is free
+        {"total": 3},  # with its tasks
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import MetaData
-from taskboard.models import Project, SignInFailure, Task, User
+from taskboard.models import IdempotencyRecord, Project, SignInFailure, Task, User
 
 from contracts import MigrationContract
 from contracts.migrations import metadata_of
@@ -18,4 +18,4 @@ class TestTaskboardMigrations(MigrationContract):
     migrations = MIGRATIONS
 
     def metadata(self) -> MetaData:
-        return metadata_of(User, Project, Task, SignInFailure)
+        return metadata_of(User, Project, Task, SignInFailure, IdempotencyRecord)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import warnings
@@ -69,6 +70,12 @@ class DatabaseSettings(BaseModel):
     migrations: str = Field("migrations", description="Alembic script directory")
     migrate_on_start: bool | None = Field(
         None, description="apply migrations in `serve`; default: only on SQLite"
+    )
+    pgbouncer: bool = Field(
+        False,
+        description="PostgreSQL behind PgBouncer in transaction mode: no statement caches, "
+        "uniquely named prepared statements, no statement_timeout startup parameter "
+        "(`?pgbouncer=true` in the URL does the same)",
     )
 
     @field_validator("url")
@@ -158,6 +165,23 @@ class SecuritySettings(BaseModel):
         "others get 400. `*` accepts any: set the real names in production",
     )
 
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON list of proxy addresses or networks (`10.0.0.0/8`) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, `*`: any",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r}: use an IP address, a network or '*'") from None
+        return proxies
+
     @field_validator("trusted_hosts")
     @classmethod
     def _host_patterns(cls, hosts: list[str]) -> list[str]:
@@ -202,6 +226,30 @@ class DocsSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint; off by default, and then nothing is measured per request."""
+
+    enabled: bool = Field(False, description="serve `/metrics` and measure requests")
+    path: str = Field("/metrics", pattern=r"^/", description="where the metrics are served")
+    allowed_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="JSON list of client networks that may scrape; empty: any network",
+    )
+    token: SecretStr | None = Field(
+        None, description="bearer token a scrape must send; unset: none needed"
+    )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP network (`10.0.0.0/8`)") from None
+        return networks
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -222,6 +270,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def __init__(self, *args: Any, **values: Any) -> None:
         try:
@@ -289,6 +338,12 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if settings.app.debug:
         problems.append("FOUNDATION_APP__DEBUG must be false in production")
+    metrics = settings.metrics
+    if metrics.enabled and not metrics.allowed_networks and metrics.token is None:
+        problems.append(
+            "FOUNDATION_METRICS__ENABLED with neither FOUNDATION_METRICS__ALLOWED_NETWORKS "
+            "nor FOUNDATION_METRICS__TOKEN: anyone could read the metrics"
+        )
     return problems
 
 

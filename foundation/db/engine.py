@@ -5,6 +5,13 @@ and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own t
 handling otherwise commits behind SQLAlchemy's back); connections carrying
 ``READ_ONLY_OPTION`` (``Database.reading()``) skip it.
 
+``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
+transaction mode, where consecutive transactions of one client connection may run on
+different server connections: asyncpg's statement cache and SQLAlchemy's are off and every
+prepared statement gets a unique name, as the SQLAlchemy asyncpg dialect documents; the
+statement timeout is then not sent as a startup parameter, which PgBouncer refuses (set it on
+the role: ``ALTER ROLE app SET statement_timeout = '30s'``).
+
 ``pool_pre_ping`` tests a pooled connection before use only when it has sat idle for
 ``IDLE_PING_SECONDS`` (SQLAlchemy's own pre-ping costs a round trip on every checkout).
 A connection that breaks while in steady use fails its statement instead; the error is
@@ -15,6 +22,7 @@ afresh (see ``foundation.errors.translate_db_errors``).
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +42,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 IDLE_PING_SECONDS = 5.0
 # execution option of ``Database.reading()``'s connections: on SQLite, no explicit BEGIN
 READ_ONLY_OPTION = "foundation_read_only"
+PGBOUNCER_QUERY = "pgbouncer"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -69,9 +78,25 @@ def check_sqlite_folder(url: URL) -> None:
         )
 
 
+def behind_pgbouncer(settings: DatabaseSettings, url: URL) -> bool:
+    """Whether the setting or the URL's ``pgbouncer=true`` asks for transaction pooling."""
+    flag = str(url.query.get(PGBOUNCER_QUERY, "false")).lower()
+    if flag not in ("true", "false"):
+        raise ConfigurationError(f"?{PGBOUNCER_QUERY}= in the database URL is true or false")
+    wanted = settings.pgbouncer or flag == "true"
+    if wanted and url.get_backend_name() != "postgresql":
+        raise ConfigurationError("the PgBouncer setting applies to PostgreSQL URLs only")
+    return wanted
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
 def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
     """Keyword arguments for ``create_async_engine`` suited to the URL's dialect."""
     backend = url.get_backend_name()
+    pgbouncer = behind_pgbouncer(settings, url)
     # parameters are user data: out of logs and error messages unless SQL is being debugged
     options: dict[str, Any] = {"echo": settings.echo, "hide_parameters": not settings.echo}
     connect_args: dict[str, Any] = {}
@@ -88,7 +113,13 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
         )
     if backend == "postgresql":
         connect_args["timeout"] = CONNECT_TIMEOUT_SECONDS
-        if settings.statement_timeout_ms:
+        if pgbouncer:
+            connect_args.update(
+                statement_cache_size=0,  # asyncpg's own cache
+                prepared_statement_cache_size=0,  # the SQLAlchemy dialect's
+                prepared_statement_name_func=_unique_statement_name,
+            )
+        elif settings.statement_timeout_ms:
             connect_args["server_settings"] = {
                 "statement_timeout": str(settings.statement_timeout_ms)
             }
@@ -156,7 +187,10 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
         settings = DatabaseSettings(url=SecretStr(settings))
     url = normalize_url(settings.url.get_secret_value())
     check_sqlite_folder(url)
-    engine = create_async_engine(url, **engine_options(settings, url))
+    options = engine_options(settings, url)
+    # ours, not the driver's: asyncpg would refuse it as a connection argument
+    url = url.difference_update_query([PGBOUNCER_QUERY])
+    engine = create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
     if settings.pool_pre_ping and not is_memory_sqlite(url):

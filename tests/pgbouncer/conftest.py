@@ -1,7 +1,7 @@
 """PgBouncer in transaction mode in front of a PostgreSQL server, started for the session.
 
-``FOUNDATION_TEST_PGBOUNCER`` names the PostgreSQL server the bouncer fronts (a URL; its
-database is the one the tests use, created when missing). Without it these tests are
+``FOUNDATION_TEST_PGBOUNCER`` names the PostgreSQL server the bouncer fronts (a URL; the
+tests' databases are named after its database: ``<name>_pgbouncer_api``, ``..._suite``). Without it these tests are
 deselected (they need a server, as the pg15 cells do); with it, a missing ``pgbouncer``
 binary fails them: CI sets the variable and installs the Debian package.
 """
@@ -26,6 +26,8 @@ HERE = Path(__file__).parent
 # fewer server connections than clients, so that transactions of one client connection
 # land on different server connections: what transaction pooling does under load
 SERVER_CONNECTIONS = 2
+# the suites hold a connection per test and open more beside it (racing sessions)
+SUITE_SERVER_CONNECTIONS = 20
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,7 +45,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _config(upstream: URL, port: int, folder: Path) -> str:
+def _config(upstream: URL, port: int, folder: Path, server_connections: int) -> str:
     return f"""\
 [databases]
 * = host={upstream.host or "127.0.0.1"} port={upstream.port or 5432}
@@ -55,7 +57,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = {folder / "users.txt"}
 pool_mode = transaction
-default_pool_size = {SERVER_CONNECTIONS}
+default_pool_size = {server_connections}
 max_client_conn = 200
 ignore_startup_parameters = extra_float_digits
 logfile = {folder / "pgbouncer.log"}
@@ -65,7 +67,19 @@ pidfile = {folder / "pgbouncer.pid"}
 
 @pytest.fixture(scope="session")
 def pgbouncer_url() -> Iterator[URL]:
-    """The URL of the test database through PgBouncer (transaction mode, trust auth)."""
+    """The URL of the test database through PgBouncer (transaction mode, trust auth) with
+    ``SERVER_CONNECTIONS`` server connections per database."""
+    yield from run_pgbouncer(SERVER_CONNECTIONS)
+
+
+@pytest.fixture(scope="session")
+def roomy_pgbouncer_url() -> Iterator[URL]:
+    """The same with room for the suites' tests that hold several connections at once."""
+    yield from run_pgbouncer(SUITE_SERVER_CONNECTIONS)
+
+
+def run_pgbouncer(server_connections: int) -> Iterator[URL]:
+    """Start PgBouncer in front of ``FOUNDATION_TEST_PGBOUNCER``'s server; yield its URL."""
     raw = os.environ.get(UPSTREAM_ENV)
     assert raw, f"{UPSTREAM_ENV} is not set"
     binary = shutil.which("pgbouncer") or (
@@ -78,7 +92,7 @@ def pgbouncer_url() -> Iterator[URL]:
     folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
     (folder / "users.txt").write_text(f'"{upstream.username or "postgres"}" ""\n')
     config = folder / "pgbouncer.ini"
-    config.write_text(_config(upstream, port, folder))
+    config.write_text(_config(upstream, port, folder, server_connections))
     command = [binary, str(config)]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root
         account = pwd.getpwnam("postgres")

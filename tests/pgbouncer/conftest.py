@@ -1,9 +1,10 @@
 """PgBouncer in transaction mode in front of a PostgreSQL server, started for the session.
 
 ``FOUNDATION_TEST_PGBOUNCER`` names the PostgreSQL server the bouncer fronts (a URL; the
-tests' databases are named after its database: ``<name>_pgbouncer_api``, ``..._suite``). Without it these tests are
-deselected (they need a server, as the pg15 cells do); with it, a missing ``pgbouncer``
-binary fails them: CI sets the variable and installs the Debian package.
+tests' databases are named after its database: ``<name>_pgbouncer_api``, ``..._suite``).
+Without it these tests are deselected (they need a server, as the pg15 cells do); with it,
+a missing ``pgbouncer`` binary fails them: CI sets the variable and installs the Debian
+package.
 """
 
 from __future__ import annotations

@@ -156,9 +156,7 @@ def test_the_database_suite_and_the_api_suite_pass_through_pgbouncer(
     """The database-level tests and the reference service's API tests, unchanged, on a
     backend whose URL is the bouncer's with ``?pgbouncer=true``."""
     suite_database = f"{roomy_pgbouncer_url.database}_pgbouncer_suite"
-    url = roomy_pgbouncer_url.set(database=suite_database).update_query_dict(
-        {"pgbouncer": "true"}
-    )
+    url = roomy_pgbouncer_url.set(database=suite_database).update_query_dict({"pgbouncer": "true"})
     env = {k: v for k, v in os.environ.items() if k != UPSTREAM_ENV}
     env["FOUNDATION_TEST_DB"] = f"pgbouncer={url.render_as_string(False)}"
     suites = [

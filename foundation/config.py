@@ -71,6 +71,11 @@ class DatabaseSettings(BaseModel):
     migrate_on_start: bool | None = Field(
         None, description="apply migrations in `serve`; default: only on SQLite"
     )
+    replica_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of a read replica: reads outside units of work go "
+        "there while it answers, a request's reads after its first write do not",
+    )
     pgbouncer: bool = Field(
         False,
         description="PostgreSQL behind PgBouncer in transaction mode: no statement caches, "
@@ -78,9 +83,11 @@ class DatabaseSettings(BaseModel):
         "(`?pgbouncer=true` in the URL does the same)",
     )
 
-    @field_validator("url")
+    @field_validator("url", "replica_url")
     @classmethod
-    def _parseable(cls, value: SecretStr) -> SecretStr:
+    def _parseable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         try:
             backend = make_url(value.get_secret_value()).get_backend_name()
         except Exception as exc:

@@ -257,6 +257,15 @@ class MetricsSettings(BaseModel):
         return networks
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces (the ``[otel]`` extra); exporter, sampler and service name come
+    from the standard ``OTEL_*`` variables."""
+
+    enabled: bool = Field(
+        False, description="trace requests and SQL with OpenTelemetry; ids in every log line"
+    )
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -278,6 +287,7 @@ class Settings(BaseSettings):
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
     def __init__(self, *args: Any, **values: Any) -> None:
         try:

@@ -35,6 +35,7 @@ from foundation.web.middleware import (
 )
 from foundation.web.openapi import api_routes, build_openapi
 from foundation.web.problems import install_problem_handlers
+from foundation.web.tracing import install_tracing
 
 API_PREFIX = "/api"
 DEFAULT_VERSION = "v1"
@@ -175,6 +176,7 @@ def create_app(
     app.state.started_at = time.monotonic()
     install_problem_handlers(app)
     install_metrics(app, settings.metrics)
+    install_tracing(app, settings)
     app.include_router(build_health_router(timeout=health_timeout))
     mounted = {DEFAULT_VERSION: list(routers), **{k: list(v) for k, v in (versions or {}).items()}}
     for version, version_routers in mounted.items():

@@ -35,7 +35,15 @@ DEFAULT_URLS = {
     "FOUNDATION_PG15_URL": "postgresql://postgres@127.0.0.1:5432/test",
     "FOUNDATION_MARIADB_URL": "mysql://root@127.0.0.1:3306/test",
 }
-WEIGHTS = {"cov": 8.0, "fuzz": 3.4, "build": 1.7, "docs": 0.6, "type": 0.5, "lint": 0.1}
+WEIGHTS = {
+    "cov": 8.0,
+    "fuzz": 3.4,
+    "pgbouncer": 2.5,
+    "build": 1.7,
+    "docs": 0.6,
+    "type": 0.5,
+    "lint": 0.1,
+}
 CELL_WEIGHT = 2.3
 SERVER_OF = {"pg15": "FOUNDATION_PG15_URL", "mariadb": "FOUNDATION_MARIADB_URL"}
 """Matrix factor -> the variable naming its server; cov uses both, fuzz PostgreSQL."""

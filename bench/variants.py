@@ -39,6 +39,18 @@ FOUNDATION_HOOKS = replace(
     label="foundation, validating hooks",
     env={"BENCH_TWEAKS": "validating_hooks"},
 )
+FOUNDATION_METRICS = replace(
+    FOUNDATION,
+    key="foundation_metrics",
+    label="foundation, metrics on",
+    env={"BENCH_TWEAKS": "metrics"},
+)
+FOUNDATION_PGBOUNCER = replace(
+    FOUNDATION,
+    key="foundation_pgbouncer",
+    label="foundation, PgBouncer setting",
+    env={"BENCH_TWEAKS": "pgbouncer"},
+)
 CORE = Variant(
     key="core",
     label="SQLAlchemy Core",
@@ -53,4 +65,4 @@ ASYNCPG = Variant(
 )
 ALL = (FOUNDATION, CORE, ASYNCPG)
 # by name only (python -m bench.instructions --variants foundation,foundation_hooks)
-CHOICES = (*ALL, FOUNDATION_HOOKS)
+CHOICES = (*ALL, FOUNDATION_HOOKS, FOUNDATION_METRICS, FOUNDATION_PGBOUNCER)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import warnings
@@ -82,10 +83,23 @@ class DatabaseSettings(BaseModel):
     migrate_on_start: bool | None = Field(
         None, description="apply migrations in `serve`; default: only on SQLite"
     )
+    replica_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of a read replica: reads outside units of work go "
+        "there while it answers, a request's reads after its first write do not",
+    )
+    pgbouncer: bool = Field(
+        False,
+        description="PostgreSQL behind PgBouncer in transaction mode: no statement caches, "
+        "uniquely named prepared statements, no statement_timeout startup parameter "
+        "(`?pgbouncer=true` in the URL does the same)",
+    )
 
-    @field_validator("url")
+    @field_validator("url", "replica_url")
     @classmethod
-    def _parseable(cls, value: SecretStr) -> SecretStr:
+    def _parseable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         try:
             backend = make_url(value.get_secret_value()).get_backend_name()
         except Exception as exc:
@@ -170,6 +184,23 @@ class SecuritySettings(BaseModel):
         "others get 400. `*` accepts any: set the real names in production",
     )
 
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON list of proxy addresses or networks (`10.0.0.0/8`) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, `*`: any",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r}: use an IP address, a network or '*'") from None
+        return proxies
+
     @field_validator("trusted_hosts")
     @classmethod
     def _host_patterns(cls, hosts: list[str]) -> list[str]:
@@ -222,6 +253,39 @@ class IdempotencySettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint; off by default, and then nothing is measured per request."""
+
+    enabled: bool = Field(False, description="serve `/metrics` and measure requests")
+    path: str = Field("/metrics", pattern=r"^/", description="where the metrics are served")
+    allowed_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="JSON list of client networks that may scrape; empty: any network",
+    )
+    token: SecretStr | None = Field(
+        None, description="bearer token a scrape must send; unset: none needed"
+    )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP network (`10.0.0.0/8`)") from None
+        return networks
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces (the ``[otel]`` extra); exporter, sampler and service name come
+    from the standard ``OTEL_*`` variables."""
+
+    enabled: bool = Field(
+        False, description="trace requests and SQL with OpenTelemetry; ids in every log line"
+    )
+
+
 class Settings(BaseSettings):
     """All settings; ``FOUNDATION_DATABASE__URL`` sets ``database.url``."""
 
@@ -243,6 +307,8 @@ class Settings(BaseSettings):
     cors: CorsSettings = Field(default_factory=CorsSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
     def __init__(self, *args: Any, **values: Any) -> None:
         try:
@@ -310,6 +376,12 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if settings.app.debug:
         problems.append("FOUNDATION_APP__DEBUG must be false in production")
+    metrics = settings.metrics
+    if metrics.enabled and not metrics.allowed_networks and metrics.token is None:
+        problems.append(
+            "FOUNDATION_METRICS__ENABLED with neither FOUNDATION_METRICS__ALLOWED_NETWORKS "
+            "nor FOUNDATION_METRICS__TOKEN: anyone could read the metrics"
+        )
     return problems
 
 

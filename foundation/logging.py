@@ -21,6 +21,7 @@ import inspect
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from foundation.config import Settings
 
-__all__ = ["JsonSink", "configure_logging", "logger"]
+__all__ = ["JsonSink", "configure_logging", "logger", "set_trace_ids"]
 
 _TEXT_FORMAT = (
     "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | "
@@ -44,9 +45,24 @@ _encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 _ROUTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "alembic")
 
 
+_trace_ids: Callable[[], tuple[str, str] | None] | None = None
+
+
+def set_trace_ids(source: Callable[[], tuple[str, str] | None] | None) -> None:
+    """Have every record carry ``trace_id`` and ``span_id`` from ``source`` (the current
+    span's, hex; ``None`` outside a span); ``foundation.web.tracing`` sets it."""
+    global _trace_ids
+    _trace_ids = source
+
+
 def _add_context(record: Record) -> None:
-    record["extra"].setdefault("request_id", request_id_var.get())
-    record["extra"].setdefault("actor", actor_var.get())
+    extra = record["extra"]
+    extra.setdefault("request_id", request_id_var.get())
+    extra.setdefault("actor", actor_var.get())
+    if _trace_ids is not None:
+        ids = _trace_ids()
+        extra.setdefault("trace_id", ids[0] if ids else None)
+        extra.setdefault("span_id", ids[1] if ids else None)
 
 
 class JsonSink:
@@ -105,7 +121,14 @@ def configure_logging(settings: Settings, *, sink: TextIO | None = None) -> None
     if settings.json_logs:
         logger.add(JsonSink(stream), format="{message}", **options)
     else:
-        logger.add(stream, format=_TEXT_FORMAT, **options)
+        text_format = _TEXT_FORMAT
+        if settings.tracing.enabled:
+            if _trace_ids is None:  # until the app installs tracing: the field, empty
+                set_trace_ids(lambda: None)
+            text_format = text_format.replace(
+                "| <level>{message}", "trace={extra[trace_id]} | <level>{message}"
+            )
+        logger.add(stream, format=text_format, **options)
     logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
     for name in _ROUTED_LOGGERS:
         std = logging.getLogger(name)

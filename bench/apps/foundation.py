@@ -101,6 +101,9 @@ TWEAKS = {
     "text_logs": "text log lines instead of JSON",
     "no_middleware": "none of the foundation's middleware",
     "validating_hooks": "a service whose hooks validate values (the foundation_hooks variant)",
+    # additions, priced the same way
+    "metrics": "Prometheus metrics on (the foundation_metrics variant)",
+    "pgbouncer": "the PgBouncer setting on, straight to PostgreSQL (foundation_pgbouncer)",
 }
 
 
@@ -114,7 +117,9 @@ def bench_settings(tweaks: frozenset[str] = frozenset()) -> Settings:
             "pool_size": pool_size,
             "max_overflow": 0,
             "pool_pre_ping": "no_pre_ping" not in tweaks,
+            "pgbouncer": "pgbouncer" in tweaks,
         },
+        metrics={"enabled": "metrics" in tweaks},
         logging={
             "access_log": "no_access_log" not in tweaks,
             "json_logs": "text_logs" not in tweaks,

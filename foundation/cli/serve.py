@@ -12,6 +12,7 @@ from foundation.cli.target import app_target, is_factory, load_app, load_target
 from foundation.config import Settings
 from foundation.errors import ConfigurationError
 from foundation.logging import configure_logging, logger
+from foundation.metrics import clear_directory
 from foundation.migrations import upgrade_async
 
 
@@ -45,6 +46,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     factory = args.factory or is_factory(load_target(target))
     configure_logging(settings)
     migrate_on_start(args, settings)
+    # values a previous run left in PROMETHEUS_MULTIPROC_DIR would add to this run's
+    clear_directory()
     server = settings.server
     uvicorn.run(
         target,
@@ -58,6 +61,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         # create_app's own access record is the one line per request (uvicorn's would
         # repeat it, with the query string)
         access_log=False,
+        # the app applies X-Forwarded-* from FOUNDATION_SECURITY__TRUSTED_PROXIES only;
+        # uvicorn's own default would believe any client on 127.0.0.1
+        proxy_headers=False,
     )
     return 0
 

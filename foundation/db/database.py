@@ -24,6 +24,7 @@ from sqlalchemy.pool import QueuePool
 from foundation.config import DatabaseSettings
 from foundation.db.deadline import Deadline, engine_timeouts
 from foundation.db.engine import READ_ONLY_OPTION, create_engine
+from foundation.db.replica import Replica
 from foundation.db.unit import UnitOfWork
 from foundation.errors import (
     ConfigurationError,
@@ -43,8 +44,16 @@ class Database:
     nothing outlives the outer rollback.
     """
 
-    def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        bind: AsyncConnection | None = None,
+        replica: Replica | None = None,
+    ) -> None:
         self.engine = engine
+        # reads outside units of work may go there (see foundation.db.replica)
+        self.replica = None if bind is not None else replica
         self._owns_engine = bind is None
         self._bind = bind
         # reads share the pool; on SQLite they skip the explicit BEGIN (see engine.py)
@@ -63,8 +72,12 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings | str) -> Database:
-        """Create the engine from settings (or a URL) and wrap it."""
-        return cls(create_engine(settings))
+        """Create the engine from settings (or a URL) and wrap it; with
+        ``replica_url``, a second engine with the same options for the read replica."""
+        if isinstance(settings, str) or settings.replica_url is None:
+            return cls(create_engine(settings))
+        replica = settings.model_copy(update={"url": settings.replica_url, "replica_url": None})
+        return cls(create_engine(settings), replica=Replica(create_engine(replica)))
 
     @property
     def dialect(self) -> str:
@@ -74,6 +87,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A plain session, closed at the end; the caller commits."""
+        if self.replica is not None:
+            self.replica.note_write()  # it may write: read from the primary from now on
         async with self.sessionmaker() as session:
             yield session
 
@@ -161,9 +176,12 @@ class Database:
             await connection.run_sync(metadata.drop_all)
 
     async def dispose(self) -> None:
-        """Close pooled connections (only when this object created the engine)."""
+        """Close pooled connections (only when this object created the engine), the
+        replica's too."""
         if self._owns_engine:
             await self.engine.dispose()
+            if self.replica is not None:
+                await self.replica.dispose()
 
 
 class _Unit(AbstractAsyncContextManager[UnitOfWork]):
@@ -217,8 +235,15 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
                 return outer
             bind = database._bind
             if bind is None:
-                engine = database._reader if self._readonly else database.engine
-                connection = await engine.connect()
+                replica = database.replica
+                if replica is None:
+                    engine = database._reader if self._readonly else database.engine
+                    connection = await engine.connect()
+                elif self._readonly:
+                    connection = await replica.connect(database._reader)
+                else:
+                    replica.note_write()
+                    connection = await database.engine.connect()
             else:
                 connection = bind
                 if not self._readonly:

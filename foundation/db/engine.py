@@ -5,6 +5,13 @@ and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own t
 handling otherwise commits behind SQLAlchemy's back); connections carrying
 ``READ_ONLY_OPTION`` (``Database.reading()``) skip it.
 
+``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
+transaction mode, where consecutive transactions of one client connection may run on
+different server connections: asyncpg's statement cache and SQLAlchemy's are off and every
+prepared statement gets a unique name, as the SQLAlchemy asyncpg dialect documents; the
+statement timeout is then not sent as a startup parameter, which PgBouncer refuses (set it on
+the role: ``ALTER ROLE app SET statement_timeout = '30s'``).
+
 ``pool_pre_ping`` tests a pooled connection before use only when it has sat idle for
 ``IDLE_PING_SECONDS`` (SQLAlchemy's own pre-ping costs a round trip on every checkout).
 A connection that breaks while in steady use fails its statement instead; the error is
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import socket
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +48,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 IDLE_PING_SECONDS = 5.0
 # execution option of ``Database.reading()``'s connections: on SQLite, no explicit BEGIN
 READ_ONLY_OPTION = "foundation_read_only"
+PGBOUNCER_QUERY = "pgbouncer"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -75,9 +84,25 @@ def check_sqlite_folder(url: URL) -> None:
         )
 
 
+def behind_pgbouncer(settings: DatabaseSettings, url: URL) -> bool:
+    """Whether the setting or the URL's ``pgbouncer=true`` asks for transaction pooling."""
+    flag = str(url.query.get(PGBOUNCER_QUERY, "false")).lower()
+    if flag not in ("true", "false"):
+        raise ConfigurationError(f"?{PGBOUNCER_QUERY}= in the database URL is true or false")
+    wanted = settings.pgbouncer or flag == "true"
+    if wanted and url.get_backend_name() != "postgresql":
+        raise ConfigurationError("the PgBouncer setting applies to PostgreSQL URLs only")
+    return wanted
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
 def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
     """Keyword arguments for ``create_async_engine`` suited to the URL's dialect."""
     backend = url.get_backend_name()
+    pgbouncer = behind_pgbouncer(settings, url)
     # parameters are user data: out of logs and error messages unless SQL is being debugged
     options: dict[str, Any] = {"echo": settings.echo, "hide_parameters": not settings.echo}
     connect_args: dict[str, Any] = {}
@@ -95,15 +120,24 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
     if backend == "postgresql":
         connect_args["timeout"] = settings.connect_timeout
         server_settings = {}
-        if settings.statement_timeout_ms:
-            server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
-        if settings.tcp_keepalive:
-            # the server's side: it drops connections of clients that vanished
-            server_settings.update(
-                tcp_keepalives_idle=str(settings.tcp_keepalive),
-                tcp_keepalives_interval=str(_keepalive_interval(settings.tcp_keepalive)),
-                tcp_keepalives_count=str(KEEPALIVE_PROBES),
+        if pgbouncer:
+            # PgBouncer refuses startup parameters it does not know (statement_timeout,
+            # tcp_keepalives_*): set those on the database role instead
+            connect_args.update(
+                statement_cache_size=0,  # asyncpg's own cache
+                prepared_statement_cache_size=0,  # the SQLAlchemy dialect's
+                prepared_statement_name_func=_unique_statement_name,
             )
+        else:
+            if settings.statement_timeout_ms:
+                server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
+            if settings.tcp_keepalive:
+                # the server's side: it drops connections of clients that vanished
+                server_settings.update(
+                    tcp_keepalives_idle=str(settings.tcp_keepalive),
+                    tcp_keepalives_interval=str(_keepalive_interval(settings.tcp_keepalive)),
+                    tcp_keepalives_count=str(KEEPALIVE_PROBES),
+                )
         if server_settings:
             connect_args["server_settings"] = server_settings
     elif backend == "mysql":
@@ -205,7 +239,10 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
         settings = DatabaseSettings(url=SecretStr(settings))
     url = normalize_url(settings.url.get_secret_value())
     check_sqlite_folder(url)
-    engine = create_async_engine(url, **engine_options(settings, url))
+    options = engine_options(settings, url)
+    # ours, not the driver's: asyncpg would refuse it as a connection argument
+    url = url.difference_update_query([PGBOUNCER_QUERY])
+    engine = create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
     elif settings.tcp_keepalive:

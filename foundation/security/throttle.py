@@ -20,6 +20,7 @@ from sqlalchemy import Table, case, delete, insert, literal, select, update
 from foundation.config import SecuritySettings
 from foundation.db import Database
 from foundation.errors import DuplicateError, FoundationError, TransactionConflictError
+from foundation.metrics import SIGN_IN_FAILURES, SIGN_INS_THROTTLED
 from foundation.models.sign_in import SignInFailure
 from foundation.models.types import utcnow
 
@@ -95,10 +96,12 @@ class SignInThrottle:
             if failures >= limits[key]
         ]
         if blocked:
+            SIGN_INS_THROTTLED.inc()
             raise TooManySignInsError(max(1, math.ceil(max(blocked).total_seconds())))
 
     async def record_failure(self, account: str, client: str) -> None:
         """Count one failed sign-in for ``account`` and ``client`` (committed at once)."""
+        SIGN_IN_FAILURES.inc()
         now = self._clock()
         cutoff = now - self.window
         for key in self._limits(account, client):

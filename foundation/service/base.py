@@ -36,6 +36,8 @@ from pydantic import BaseModel as Schema
 from foundation.db import Database, UnitOfWork
 from foundation.errors import ConfigurationError, FoundationError
 from foundation.logging import logger
+from foundation.metrics import SERVICE_OPERATION_DURATION
+from foundation.metrics import enabled as metrics_enabled
 from foundation.repository import (
     CursorPage,
     CursorPagination,
@@ -142,8 +144,13 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
     async def on_operation(
         self, operation: str, *, seconds: float, error: FoundationError | None
     ) -> None:
-        """Called after every public call: log it; override to record metrics too."""
+        """Called after every public call: log it and, when metrics are on, time it in
+        ``foundation_service_operation_duration_seconds``; overrides should call it."""
         outcome = "ok" if error is None else error.code
+        if metrics_enabled():
+            SERVICE_OPERATION_DURATION.labels(type(self).__name__, operation, outcome).observe(
+                seconds
+            )
         logger.debug(
             "{service}.{operation} {outcome} in {ms:.1f} ms",
             service=type(self).__name__,

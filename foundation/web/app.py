@@ -15,13 +15,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from foundation.config import Settings, get_settings
 from foundation.db import Database
+from foundation.db.instrument import instrument_engine
 from foundation.errors import ConfigurationError
+from foundation.metrics import forget_process
 from foundation.web.dependencies import get_session
 from foundation.web.docs import DOCS_URL, REDOC_URL, install_bundled_docs
 from foundation.web.health import DEFAULT_PING_TIMEOUT, build_health_router
+from foundation.web.metrics import MetricsMiddleware, install_metrics
 from foundation.web.middleware import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
@@ -31,6 +35,7 @@ from foundation.web.middleware import (
 )
 from foundation.web.openapi import api_routes, build_openapi
 from foundation.web.problems import install_problem_handlers
+from foundation.web.tracing import install_tracing
 
 API_PREFIX = "/api"
 DEFAULT_VERSION = "v1"
@@ -40,18 +45,29 @@ UserLifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 def _middleware(settings: Settings) -> list[Middleware]:
     """Outermost first: the request id must wrap everything that logs or answers.
 
-    ``RequestMiddleware`` is the request id, the access log and the security headers in one
-    layer; the trusted-host check, CORS, the body limit and the last-resort 500 stay inside
-    it, so that their answers carry the id and are logged.
+    Trusted proxies' headers are applied first. ``RequestMiddleware`` is the request id,
+    the access log and the security headers in one layer; the metrics (when on), the
+    trusted-host check, CORS, the body limit and the last-resort 500 stay inside it, so
+    that their answers carry the id and are logged.
     """
-    stack = [
+    stack: list[Middleware] = []
+    if settings.security.trusted_proxies:
+        # outermost: every layer below sees the client and scheme the trusted proxy reports
+        stack.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.security.trusted_proxies)
+        )
+    stack.append(
         Middleware(
             RequestMiddleware,
             access_log=settings.logging.access_log,
             hsts_seconds=settings.security.hsts_seconds,
             cursor_key=settings.security.cursor_key(),
         )
-    ]
+    )
+    if settings.metrics.enabled:
+        # inside the request layer, which hands HEAD on as a copy of the scope asking for GET:
+        # the route the router matches is then visible here
+        stack.append(Middleware(MetricsMiddleware))
     if "*" not in settings.security.trusted_hosts:
         stack.append(Middleware(TrustedHostMiddleware, hosts=settings.security.trusted_hosts))
     if settings.cors.origins:
@@ -92,6 +108,9 @@ def _lifespan(user_lifespan: UserLifespan | None) -> UserLifespan:
         if owned:
             app.state.database = Database.from_settings(app.state.settings.database)
         app.state.started_at = time.monotonic()
+        metrics_on = app.state.settings.metrics.enabled
+        if metrics_on:
+            instrument_engine(app.state.database.engine)
         try:
             if user_lifespan is None:
                 yield None
@@ -102,6 +121,8 @@ def _lifespan(user_lifespan: UserLifespan | None) -> UserLifespan:
             if owned:
                 await app.state.database.dispose()
                 app.state.database = None
+            if metrics_on:
+                forget_process()
 
     return lifespan
 
@@ -154,6 +175,8 @@ def create_app(
     app.state.database = database
     app.state.started_at = time.monotonic()
     install_problem_handlers(app)
+    install_metrics(app, settings.metrics)
+    install_tracing(app, settings)
     app.include_router(build_health_router(timeout=health_timeout))
     mounted = {DEFAULT_VERSION: list(routers), **{k: list(v) for k, v in (versions or {}).items()}}
     for version, version_routers in mounted.items():

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.pool import QueuePool
 
 from foundation.db import Database
+from foundation.db.replica import Replica
 from foundation.errors import FoundationError, classify_db_error
 from foundation.logging import logger
 from foundation.web.openapi import problem_responses
@@ -104,6 +105,15 @@ async def check_database(database: Database | None, seconds: float) -> Component
     )
 
 
+async def check_replica(replica: Replica, seconds: float) -> ComponentHealth:
+    """Ping the read replica, waiting at most ``seconds``; never raises."""
+    try:
+        latency = await replica.ping(timeout=seconds)
+    except FoundationError as exc:
+        return ComponentHealth(status="down", error=exc.code)
+    return ComponentHealth(status="up", latency_ms=round(latency * 1000, 2))
+
+
 def build_health_router(*, timeout: float = DEFAULT_PING_TIMEOUT) -> APIRouter:
     """The ``/health`` routes, pinging the database with ``timeout`` seconds."""
     router = APIRouter(prefix="/health", tags=["health"])
@@ -141,7 +151,10 @@ def build_health_router(*, timeout: float = DEFAULT_PING_TIMEOUT) -> APIRouter:
     async def report(request: Request) -> JSONResponse:
         database = getattr(request.app.state, "database", None)
         components = {"database": await check_database(database, timeout)}
-        down = any(c.status == "down" for c in components.values())
+        # reads fall back to the primary: a replica that is down leaves the service up
+        down = components["database"].status == "down"
+        if database is not None and database.replica is not None:
+            components["replica"] = await check_replica(database.replica, timeout)
         started = getattr(request.app.state, "started_at", None) or time.monotonic()
         body = HealthReport(
             status="down" if down else "up",

@@ -1,4 +1,5 @@
-"""One structured log record per request: method, path, status, duration, request id, actor."""
+"""One structured log record per request: method, path, status, duration, request id, actor,
+client address and scheme."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def log_access(scope: Scope, status: int, start: float) -> None:
         duration_ms=duration_ms,
         request_id=current_request_id(),
         actor=current_actor(),
+        # from X-Forwarded-* only behind a trusted proxy (FOUNDATION_SECURITY__TRUSTED_PROXIES)
+        client=client[0] if (client := scope.get("client")) else None,
+        scheme=scope.get("scheme", "http"),
     )
 
 

@@ -36,7 +36,7 @@ def test_the_setting_or_the_url_flag_turn_off_caches_and_name_statements_uniquel
 def test_without_it_statements_are_cached_and_the_timeout_is_a_startup_parameter() -> None:
     connect = options(PG)
     assert "statement_cache_size" not in connect
-    assert connect["server_settings"] == {"statement_timeout": "30000"}
+    assert connect["server_settings"]["statement_timeout"] == "30000"
 
 
 def test_the_flag_leaves_the_url_given_to_the_driver() -> None:

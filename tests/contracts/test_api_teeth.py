@@ -23,7 +23,10 @@ PAYLOAD_HOOKS = """\
         return {"title": f"Edition {n}"}
 
     def invalid_payloads(self):
-        return [{"isbn": "x"}]"""
+        return [{"isbn": "x"}]
+
+    def invalid_update_payloads(self):
+        return [{"title": ""}, {"title": "LOUD"}]"""
 """The payload hooks both bookshelf API suites below share."""
 
 SUITE = """
@@ -131,6 +134,7 @@ class TestCrudBookApi(ApiContract):
     )
     resource, write_scopes = "/api/v1/books", ("books:write",)
     business_rule_statuses = (422,)
+    cursor_sorts = (("-title",), ("title", "-id"))
     app_factory = pytest.fixture(lambda self: crud_app)
 
 {payload_hooks}

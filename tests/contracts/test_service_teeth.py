@@ -35,6 +35,7 @@ class TestBookService(ServiceContract):
     read_schema, valid_create = BookRead, staticmethod(book)
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {{n}}"))
     invalid_creates = staticmethod(lambda: [BookCreate(isbn="978-000000001", title="LOUD")])
+    invalid_updates = staticmethod(lambda: [BookUpdate(title="LOUD")])
     conflicting_create = staticmethod(lambda b: BookCreate(isbn=b.isbn, title="Copy"))
 """
 

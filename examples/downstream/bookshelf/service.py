@@ -46,6 +46,17 @@ class BookService(BaseService[Book, BookCreate, BookUpdate, BookRead]):
     read_schema = BookRead
 
     async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
-        if values["title"].isupper():
-            raise ValidationError("Titles must not be all capitals.")
+        check_title(values)
         return values
+
+    async def before_update(
+        self, unit: UnitOfWork, id: uuid.UUID, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_title(changes)
+        return changes
+
+
+def check_title(values: dict[str, Any]) -> None:
+    """The business rule, on create and on update: a title may not shout."""
+    if (values.get("title") or "").isupper():
+        raise ValidationError("Titles must not be all capitals.")

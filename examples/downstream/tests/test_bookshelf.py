@@ -24,6 +24,7 @@ class TestBookService(ServiceContract):
     read_schema, valid_create = BookRead, staticmethod(lambda n: BookCreate(**book(n)))
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {n}"))
     invalid_creates = staticmethod(lambda: [BookCreate(isbn="978-000000001", title="LOUD")])
+    invalid_updates = staticmethod(lambda: [BookUpdate(title="LOUD")])
     conflicting_create = staticmethod(lambda book: BookCreate(isbn=book.isbn, title="Copy"))
 
 
@@ -33,7 +34,8 @@ class TestBookApi(ApiContract):
     new_payload, business_rule_statuses = staticmethod(book), (422,)  # 422: all capitals
     update_payload = staticmethod(lambda n: {"title": f"Edition {n}"})
     invalid_payloads = staticmethod(lambda: [{"isbn": "x"}, {"isbn": "978-0", "title": 7}])
+    invalid_update_payloads = staticmethod(lambda: [{"title": ""}, {"title": "LOUD"}])
 
 
 class TestBookMigrations(MigrationContract):
-    migrations, metadata = "migrations", staticmethod(lambda: Book.metadata)
+    migrations, metadata = "../migrations", staticmethod(lambda: Book.metadata)

@@ -149,7 +149,8 @@ BROKEN = {
             branches = []
             for index, attr in enumerate(order.attrs):
                 equal = [a == v for a, v in zip(order.attrs[:index], bound[:index])]
-                branches.append(and_(*equal, attr < bound[index] if reverse else attr > bound[index]))
+                later = attr < bound[index] if reverse else attr > bound[index]
+                branches.append(and_(*equal, later))
             return or_(*branches)
 
         sorting._keyset = ascending_keyset

@@ -59,6 +59,14 @@ BROKEN = {
         (),
         {"test_invalid_input_is_refused_and_writes_nothing"},
     ),
+    "a rule checked on create but forgotten on update": (
+        """
+    async def before_update(self, unit, id, changes):
+        return changes
+        """,
+        (),
+        {"test_invalid_update_is_refused_and_changes_nothing"},
+    ),
     "a service that commits on its own": (
         """
     def __init__(self, database):
@@ -84,7 +92,7 @@ def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_correct_service_passes_with_exact_counts(runner: ContractRunner) -> None:
     outcome = runner.run(SUITE.format(body="    pass"))
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (10, 0, set()), outcome.text
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 0, set()), outcome.text
 
 
 @pytest.mark.parametrize("defect", list(BROKEN))

@@ -424,16 +424,20 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         return bool(re.match(re.escape(self.resource) + r"(/|$)", path))
 
     def chained(self, method: str, path: str) -> bool:
-        """Whether the stateful run uses the operation (default: those on the collection
-        and on one item, but ``POST …/restore``).
+        """Whether the stateful run uses the operation (default: ``POST {resource}`` and the
+        operations on one item, ``POST …/restore`` aside).
 
-        Other routes under the resource (a report, a search) stay out, so that adding one
-        does not change which scenarios the run explores. Schemathesis counts only a
-        ``POST`` to a parent path as bringing a deleted item back, so a successful read after
-        ``POST {item}/restore`` would be reported as a use after free; the fuzzing test still
-        exercises restore.
+        Other routes (a listing, a report, a search) stay out: the run then explores the
+        same scenarios whatever else the API offers, and its entry point is the create, also
+        when schemathesis sees a reference field it cannot fill (it would rather start from
+        a listing and never create anything). Schemathesis counts only a ``POST`` to a parent
+        path as bringing a deleted item back, so a successful read after ``POST
+        {item}/restore`` would be reported as a use after free; the fuzzing test still
+        exercises restore and every other route.
         """
-        return bool(re.fullmatch(re.escape(self.resource) + r"(/\{[^}/]+\})?", path))
+        if path == self.resource:
+            return method == "POST"
+        return bool(re.fullmatch(re.escape(self.resource) + r"/\{[^}/]+\}", path))
 
     def load_schema(self, app: FastAPI) -> Any:
         """The app's OpenAPI document for schemathesis, allowing the business-rule statuses,

@@ -6,8 +6,16 @@ from decimal import Decimal
 import pytest
 from bookshelf.models import Book
 from bookshelf.repository import BookRepository, ListingRepository
-from bookshelf.service import BookCreate, BookRead, BookService, BookUpdate
-from bookshelf.service import ListingCreate, ListingRead, ListingService, ListingUpdate
+from bookshelf.service import (
+    BookCreate,
+    BookRead,
+    BookService,
+    BookUpdate,
+    ListingCreate,
+    ListingRead,
+    ListingService,
+    ListingUpdate,
+)
 
 from contracts import ApiContract, MigrationContract, RepositoryContract, ServiceContract
 

@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("created_at", foundation.models.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", foundation.models.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["book_id"], ["k_book.id"], name=op.f("fk_k_listing_book_id_k_book")),
+        sa.ForeignKeyConstraint(
+            ["book_id"], ["k_book.id"], name=op.f("fk_k_listing_book_id_k_book")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_k_listing")),
     )
     op.create_index(op.f("ix_k_listing_book_id"), "k_listing", ["book_id"], unique=False)

@@ -12,6 +12,7 @@ checks (``use_after_free``, ``ensure_resource_availability``) see earlier steps.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -30,8 +31,11 @@ async def run_stateful(
     headers: dict[str, str],
     connection: AsyncConnection,
     profile: Profile,
+    inspect: Callable[[Any, Any], None] | None = None,
 ) -> list[tuple[str, str, int]]:
-    """Run the state machine of ``schema``; return every call as (method, path, status)."""
+    """Run the state machine of ``schema``; return every call as (method, path, status).
+
+    ``inspect(case, body)`` sees every response's JSON body (``None`` when not JSON)."""
     loop = asyncio.get_running_loop()
     calls: list[tuple[str, str, int]] = []
     scenarios: list[AsyncTransaction] = []
@@ -51,6 +55,12 @@ async def run_stateful(
         def call(self, case: Any, **kwargs: Any) -> Response:
             response = on_loop(loop, send(client, case, headers))
             calls.append((case.method.upper(), case.path, response.status_code))
+            if inspect is not None:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = None
+                inspect(case, body)
             return Response.from_httpx(response, verify=False)
 
         def validate_response(self, response: Response, case: Any, **kwargs: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 
-SUITE_VERSION = "1.3.0"
+SUITE_VERSION = "2.0.0"
 """Bumped when a suite gains, loses or tightens tests; see docs/testing.md for changes."""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,7 +62,8 @@ class Contract:
     capabilities: ClassVar[Collection[str]] = ()
     """What the implementation under test supports (declared by the concrete subclass)."""
     known_failures: ClassVar[Mapping[str, str]] = {}
-    """Test name -> reason. Such tests must fail; one that passes turns the run red."""
+    """Test name -> reason. Such tests must fail; one that passes turns the run red.
+    ``"test_name[postgresql]"`` limits the entry to one database (its ``--db`` name)."""
 
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,7 +98,7 @@ def _check_concrete(cls: type[Contract]) -> None:
             f"(see {cls.__mro__[1].__qualname__}'s docstring for what each one is)"
         )
     tests = {attr for attr in dir(cls) if attr.startswith("test")}
-    stray = set(cls.known_failures) - tests
+    stray = {name for name in cls.known_failures if name.split("[", 1)[0] not in tests}
     if stray:
         raise ContractError(f"{name}.known_failures names no test of the suite: {sorted(stray)}")
     for attr in tests:
@@ -106,8 +107,11 @@ def _check_concrete(cls: type[Contract]) -> None:
             raise ContractError(f"{attr} requires unknown capabilities {sorted(needed)}")
 
 
-def contract_marks(cls: type[Contract], test_name: str) -> list[pytest.MarkDecorator]:
-    """The skip / strict-xfail marks one test of a concrete contract class gets."""
+def contract_marks(
+    cls: type[Contract], test_name: str, backend: str | None = None
+) -> list[pytest.MarkDecorator]:
+    """The skip / strict-xfail marks one test of a concrete contract class gets (on the
+    database named ``backend``, if it runs on one)."""
     function = getattr(cls, test_name, None)
     needed: frozenset[str] = getattr(function, _REQUIRES, frozenset())
     absent = sorted(needed - set(cls.capabilities))
@@ -115,7 +119,8 @@ def contract_marks(cls: type[Contract], test_name: str) -> list[pytest.MarkDecor
     if absent:
         reason = f"capability not declared by {cls.__qualname__}: {', '.join(absent)}"
         marks.append(pytest.mark.skip(reason=reason))
-    if test_name in cls.known_failures:
-        reason = f"known failure: {cls.known_failures[test_name]}"
-        marks.append(pytest.mark.xfail(strict=True, reason=reason))
+    for key in (test_name, f"{test_name}[{backend}]"):
+        if key in cls.known_failures and (backend or key == test_name):
+            reason = f"known failure: {cls.known_failures[key]}"
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
     return marks

@@ -3,6 +3,7 @@ round trip down to base and up again."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -10,7 +11,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts._base import Contract, hook
+from contracts._base import Contract, ContractError, hook
 from foundation.migrations import (
     current_async,
     describe_diff,
@@ -32,7 +33,9 @@ def metadata_of(*models: Any) -> MetaData:
 class MigrationContract(Contract, abstract=True):
     """Subclass in a ``Test*`` class and provide:
 
-    - ``migrations``: the Alembic script directory (its ``env.py`` calls ``run_env``).
+    - ``migrations``: the Alembic script directory (its ``env.py`` calls ``run_env``). A
+      relative path is resolved from the folder of the test module that declares it, so
+      the suite finds it wherever pytest is started.
     - ``metadata()``: the models' metadata, exactly the tables the migrations must build.
 
     The tests use the plugin's ``empty_db_engine``: a database of its own per backend.
@@ -40,6 +43,11 @@ class MigrationContract(Contract, abstract=True):
 
     required_hooks = ("migrations", "metadata")
     migrations: ClassVar[str | Path]
+
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(abstract=abstract, **kwargs)
+        if not abstract:
+            cls.migrations = _script_directory(cls)
 
     @hook
     def metadata(self) -> MetaData:
@@ -68,6 +76,19 @@ class MigrationContract(Contract, abstract=True):
         assert await _tables(empty_db_engine) <= {"alembic_version"}, "downgrade left tables"
         assert await current_async(empty_db_engine) == ()
         await self.assert_matches_models(empty_db_engine)
+
+
+def _script_directory(cls: type[MigrationContract]) -> Path:
+    path = Path(cls.migrations)
+    if not path.is_absolute():
+        module = getattr(sys.modules.get(cls.__module__), "__file__", None) or "."
+        path = Path(module).resolve().parent / path
+    if not (path / "env.py").is_file():
+        raise ContractError(
+            f"{cls.__qualname__}.migrations: no Alembic directory (env.py) at {path}; a "
+            "relative path is resolved from the test module's folder"
+        )
+    return path
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:

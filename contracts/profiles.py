@@ -22,6 +22,9 @@ class Profile:
     api_stateful_steps: int
     """Steps per scenario of the API's stateful run: a use after delete needs a chain of
     create, delete and a later request on the same item, which short scenarios rarely reach."""
+    seeded: bool = True
+    """Whether the fuzzing test pins its seeds (the same verdict on every run of the same
+    code); the deep profile explores at random instead."""
 
 
 PROFILES = {
@@ -29,7 +32,12 @@ PROFILES = {
         "quick", max_examples=25, stateful_steps=12, stateful_examples=8, api_stateful_steps=30
     ),
     "deep": Profile(
-        "deep", max_examples=300, stateful_steps=50, stateful_examples=100, api_stateful_steps=100
+        "deep",
+        max_examples=300,
+        stateful_steps=50,
+        stateful_examples=100,
+        api_stateful_steps=100,
+        seeded=False,
     ),
 }
 

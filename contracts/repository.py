@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from contracts._base import Contract, ContractError, hook, requires
+from contracts._prerequisites import Prerequisites
 from contracts._repository_machine import run_repository_machine
 from contracts._soft_delete import check_child_policy, check_unique_among_live
 from contracts.profiles import Profile
@@ -66,7 +68,7 @@ FILTER_CASES: list[tuple[str, Any, set[int]]] = [
 ]
 
 
-class RepositoryContract(Contract, abstract=True):
+class RepositoryContract(Prerequisites, Contract, abstract=True):
     """Subclass in a ``Test*`` class and provide:
 
     - ``repository`` (fixture): the repository under test, over an empty table.
@@ -80,6 +82,11 @@ class RepositoryContract(Contract, abstract=True):
       with those. Default: every operator on ``text_field``. ``text_field`` needs ``eq``,
       ``ieq`` or ``in``; the filter tests of other operators are generated only for the
       declared ones.
+    - optionally ``second_sort_field``: a sortable, non-unique-free column whose values
+      ``new_data(n)`` makes differ with ``n`` (a number or a date is safest); the cursor
+      walks then also sort on two keys, with ties on the first, in mixed directions.
+    - optionally ``prerequisites`` (fixture): rows ``new_data`` refers to (a foreign key's
+      parent), made once per test outside the suite's own rollbacks; see its docstring.
     - ``unique_field`` (with ``unique``): a column under a unique constraint.
     - with ``unique_among_live`` (the unique values of ``new_data`` are unique among live
       rows only, e.g. ``unique_among_live``): nothing more.
@@ -122,6 +129,7 @@ class RepositoryContract(Contract, abstract=True):
     unique_field: ClassVar[str]
     child_policy: ClassVar[str]
     filter_operators: ClassVar[Mapping[str, Collection[str]] | None] = None
+    second_sort_field: ClassVar[str | None] = None
 
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(abstract=abstract, **kwargs)
@@ -145,7 +153,12 @@ class RepositoryContract(Contract, abstract=True):
         return frozenset(Op(op) for op in cls.filter_operators.get(field, ()))
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        """One ``test_filter_operator`` case per declared operator of ``text_field``."""
+        """One ``test_filter_operator`` case per declared operator of ``text_field``, one
+        ``test_cursor_pages_follow_the_sort_both_ways`` case per sort order."""
+        if metafunc.definition.originalname == "test_cursor_pages_follow_the_sort_both_ways":
+            orders = self.cursor_orders()
+            metafunc.parametrize("order", list(orders.values()), ids=list(orders))
+            return
         if metafunc.definition.originalname != "test_filter_operator":
             return
         allowed = self.operators(self.text_field)
@@ -211,10 +224,30 @@ class RepositoryContract(Contract, abstract=True):
         """The entity's ``text_field`` value."""
         return str(getattr(entity, self.text_field))
 
-    def in_order(self, entities: list[Any], descending: bool = False) -> list[Any]:
-        """Ids ordered by ``text_field`` (per ``descending``), then by id ascending."""
-        by_id = sorted(entities, key=lambda e: e.id)
-        return [e.id for e in sorted(by_id, key=self.text, reverse=descending)]
+    def sorted_ids(
+        self, entities: list[Any], keys: list[SortKey], ids_descending: bool = False
+    ) -> list[Any]:
+        """Ids ordered by ``keys``, ties broken by id in the given direction."""
+        ordered = sorted(entities, key=lambda e: e.id, reverse=ids_descending)
+        for key in reversed(keys):  # stable sorts, last key first
+            ordered = sorted(ordered, key=lambda e: getattr(e, key.field), reverse=key.descending)
+        return [e.id for e in ordered]
+
+    def assert_sorted(self, got: list[Any], entities: list[Any], keys: list[SortKey]) -> None:
+        """``got`` is the ids of ``entities`` ordered by ``keys`` then the primary key, which
+        may break ties ascending or descending (the protocol leaves the direction open)."""
+        orders = [self.sorted_ids(entities, keys, ids_descending=d) for d in (False, True)]
+        assert got in orders, f"not in {[k.field for k in keys]} order: {got} vs {orders[0]}"
+
+    def cursor_orders(self) -> dict[str, list[SortKey]]:
+        """The sort orders the cursor walks follow, by test id."""
+        text = self.text_field
+        orders = {"asc": [SortKey(text)], "desc": [SortKey(text, descending=True)]}
+        second = self.second_sort_field
+        if second is not None:
+            orders["asc-then-desc"] = [SortKey(text), SortKey(second, descending=True)]
+            orders["desc-then-asc"] = [SortKey(text, descending=True), SortKey(second)]
+        return orders
 
     # -- reads -------------------------------------------------------------------------
 
@@ -335,7 +368,7 @@ class RepositoryContract(Contract, abstract=True):
         rows = await self.create_rows(repository, ["b", "a", "b", "c", "a", "b"])
         sort = [SortKey(self.text_field, descending)]
         page = await repository.list(sort=sort)
-        assert [e.id for e in page.items] == self.in_order(rows, descending)
+        self.assert_sorted([e.id for e in page.items], rows, sort)
         text_sort = ("-" if descending else "") + self.text_field
         assert [e.id for e in (await repository.list(sort=text_sort)).items] == [
             e.id for e in page.items
@@ -353,7 +386,7 @@ class RepositoryContract(Contract, abstract=True):
             assert len(page.items) == size, f"offset {offset}"
             assert (page.limit, page.offset, page.total) == (2, offset, 5)
             seen += [e.id for e in page.items]
-        assert seen == self.in_order(rows)
+        self.assert_sorted(seen, rows, [SortKey(self.text_field)])
 
     async def test_offset_page_without_total(self, repository: Repo) -> None:
         await self.create_rows(repository, ["a", "b", "c"])
@@ -370,13 +403,16 @@ class RepositoryContract(Contract, abstract=True):
 
     # -- cursor pagination -------------------------------------------------------------
 
-    async def walk(self, repository: Repo, limit: int, after: str | None = None) -> list[Any]:
-        """Follow ``next_cursor`` to the end; return every page."""
+    async def walk(
+        self, repository: Repo, limit: int, after: str | None = None, sort: Any = None
+    ) -> list[Any]:
+        """Follow ``next_cursor`` to the end (sorted by ``sort``, default ``text_field``);
+        return every page."""
         pages: list[CursorPage[Any]] = []
         cursor = after
         while True:
             page = await repository.list(
-                sort=self.text_field, page=CursorPagination(limit=limit, after=cursor)
+                sort=sort or self.text_field, page=CursorPagination(limit=limit, after=cursor)
             )
             pages.append(page)
             assert len(pages) < 100, "next_cursor never ends"
@@ -391,7 +427,7 @@ class RepositoryContract(Contract, abstract=True):
     ) -> None:
         rows = await self.create_rows(repository, ["c", "a", "b", "a", "c"][:count])
         pages = await self.walk(repository, limit=2)
-        assert [e.id for p in pages for e in p.items] == self.in_order(rows)
+        self.assert_sorted([e.id for p in pages for e in p.items], rows, [SortKey(self.text_field)])
         assert pages[0].previous_cursor is None
         assert pages[-1].next_cursor is None
         assert len(pages) == max(1, -(-count // 2)), "no empty trailing page"
@@ -409,7 +445,29 @@ class RepositoryContract(Contract, abstract=True):
             assert page.items, "a previous cursor led to an empty page"
             seen = [e.id for e in page.items] + seen
             cursor = page.previous_cursor
-        assert seen == self.in_order(rows)
+        self.assert_sorted(seen, rows, [SortKey(self.text_field)])
+
+    @requires("cursor_pagination")
+    async def test_cursor_pages_follow_the_sort_both_ways(
+        self, repository: Repo, order: list[SortKey]
+    ) -> None:
+        """Forward and backward keyset walks give the list order, whatever the directions."""
+        texts = ["c", "a", "b", "a", "c", "b", "a", "c"]  # ties on the first key
+        rows = await self.create_rows(repository, texts)
+        expected = [e.id for e in (await repository.list(sort=order)).items]
+        self.assert_sorted(expected, rows, order)
+        pages = await self.walk(repository, limit=3, sort=order)
+        assert [e.id for p in pages for e in p.items] == expected, "forward walk"
+        seen = [e.id for e in pages[-1].items]
+        cursor = pages[-1].previous_cursor
+        for _ in range(len(rows)):
+            if cursor is None:
+                break
+            page = await repository.list(sort=order, page=CursorPagination(limit=3, before=cursor))
+            assert page.items, "a previous cursor led to an empty page"
+            seen = [e.id for e in page.items] + seen
+            cursor = page.previous_cursor
+        assert seen == expected, "backward walk"
 
     @requires("cursor_pagination")
     async def test_cursor_survives_concurrent_inserts(self, repository: Repo) -> None:
@@ -421,7 +479,8 @@ class RepositoryContract(Contract, abstract=True):
         for n, text in ((10, "a"), (11, "c"), (12, self.text(boundary)), (13, "e")):
             rows.append(await repository.create(self.data(n, text)))
         rest = await self.walk(repository, limit=2, after=first.next_cursor)
-        order = self.in_order(rows)
+        order = [e.id for e in (await repository.list(sort=self.text_field)).items]
+        self.assert_sorted(order, rows, [SortKey(self.text_field)])
         expected = order[order.index(boundary.id) + 1 :]
         assert [e.id for p in rest for e in p.items] == expected
 
@@ -646,25 +705,25 @@ class RepositoryContract(Contract, abstract=True):
 
     @requires("timestamps")
     async def test_timestamps_on_every_write_path(self, repository: Repo) -> None:
-        # storage may keep whole seconds only (MariaDB DATETIME): compare at that precision
-        def floor(moment: datetime) -> datetime:
-            return moment.replace(microsecond=0)
-
-        start = floor(datetime.now(UTC))
+        """At full precision: every write moves ``updated_at`` past its previous value."""
+        start = datetime.now(UTC)
         entity = await repository.create(self.data(0))
         assert entity.created_at.tzinfo is not None
-        assert start <= floor(entity.created_at) <= floor(entity.updated_at)
+        assert start <= entity.created_at <= entity.updated_at
         writes: tuple[Callable[[], Awaitable[Any]], ...] = (
             lambda: repository.update(entity.id, {self.text_field: "u"}),
             lambda: repository.update_many({}, {self.text_field: "v"}),
         )
-        for write in writes:
-            before = floor(datetime.now(UTC))
+        previous = entity.updated_at
+        for number, write in enumerate(writes, 1):
+            # the write happens strictly later than the value it must move past
+            await asyncio.sleep(max(0.0, (previous - datetime.now(UTC)).total_seconds()) + 0.001)
             await write()
             self.expire(repository)
             stored = await repository.get(entity.id)
-            assert floor(stored.updated_at) >= before
+            assert stored.updated_at > previous, f"write #{number} left updated_at behind"
             assert stored.created_at == entity.created_at
+            previous = stored.updated_at
 
     @requires("versioning")
     async def test_an_empty_update_changes_nothing(self, repository: Repo) -> None:

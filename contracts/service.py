@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from contracts._base import Contract, hook, requires
+from contracts._prerequisites import Prerequisites
 from foundation import ConcurrencyError, ConflictError, Database, NotFoundError, ValidationError
 
 Service = Any  # an IBaseService; typed loosely so fakes and real services both fit
@@ -20,7 +21,7 @@ class _AbortError(Exception):
     """Raised by the suite to fail a unit of work on purpose."""
 
 
-class ServiceContract(Contract, abstract=True):
+class ServiceContract(Prerequisites, Contract, abstract=True):
     """Subclass in a ``Test*`` class and provide:
 
     - ``service`` (fixture): the service under test (e.g. built on the ``database`` fixture).
@@ -28,6 +29,9 @@ class ServiceContract(Contract, abstract=True):
     - ``valid_create(n)`` / ``valid_update(n)``: input schemas that must be accepted.
     - ``invalid_creates()`` (with ``validation``): inputs the service must refuse with
       ``ValidationError`` (business rules; pydantic already checked the shape).
+    - ``invalid_updates()`` (with ``validation``): update inputs the service must refuse
+      with ``ValidationError`` for an entity made from ``valid_create(0)``; a rule checked on
+      create only is the bug this catches.
     - ``conflicting_create(existing)`` (with ``conflicts``): an input that clashes with the
       entity ``existing`` and must raise ``ConflictError``.
 
@@ -39,7 +43,7 @@ class ServiceContract(Contract, abstract=True):
     known_capabilities = frozenset({"validation", "conflicts", "versioning", "soft_delete"})
     required_hooks = ("service", "read_schema", "valid_create", "valid_update")
     capability_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
-        "validation": ("invalid_creates",),
+        "validation": ("invalid_creates", "invalid_updates"),
         "conflicts": ("conflicting_create",),
     }
     read_schema: ClassVar[type[BaseModel]]
@@ -57,6 +61,11 @@ class ServiceContract(Contract, abstract=True):
     @hook
     def invalid_creates(self) -> Sequence[BaseModel]:
         """Create inputs the service refuses with ``ValidationError``."""
+        raise NotImplementedError
+
+    @hook
+    def invalid_updates(self) -> Sequence[BaseModel]:
+        """Update inputs the service refuses with ``ValidationError``."""
         raise NotImplementedError
 
     @hook
@@ -137,6 +146,16 @@ class ServiceContract(Contract, abstract=True):
             with pytest.raises(ValidationError):
                 await service.create(data)
         assert await service.count() == 0
+
+    @requires("validation")
+    async def test_invalid_update_is_refused_and_changes_nothing(self, service: Service) -> None:
+        created = await service.create(self.valid_create(0))
+        refused = list(self.invalid_updates())
+        assert refused, "invalid_updates() returned nothing: list the updates your rules refuse"
+        for data in refused:
+            with pytest.raises(ValidationError):
+                await service.update(created.id, data)
+        assert await service.get(created.id) == created, "a refused update changed the entity"
 
     @requires("conflicts")
     async def test_business_conflict_raises_conflict_error(self, service: Service) -> None:

@@ -165,3 +165,51 @@ def test_contract_failures_show_rewritten_assertions(contract_runner: ContractRu
     outcome = contract_runner.run(source, "-k", "every_read")
     assert outcome.failed == {"test_delete_removes_from_every_read"}
     assert "assert [UUID(" in outcome.text  # operands shown: the plugin rewrote the suite
+
+
+DATABASE_SUITE = """
+import pytest
+
+from contracts import RepositoryContract
+from tests.contracts.repositories import GADGET_CAPABILITIES, GadgetRepository, gadget_data
+
+
+class Unchecked(GadgetRepository):
+    async def update(self, id, changes, *, expected_version=None):
+        return await super().update(id, changes)
+
+
+class TestGadgets(RepositoryContract):
+    capabilities, known_failures = GADGET_CAPABILITIES, {known_failures}
+    text_field, unique_field, new_data = "title", "code", staticmethod(gadget_data)
+    repository = pytest.fixture(lambda self, db_session: Unchecked(db_session))
+"""
+
+
+@pytest.mark.parametrize(
+    ("backend", "xfailed", "failed"),
+    [("sqlite", 1, set()), ("postgresql", 0, {"test_stale_version_is_refused"})],
+    ids=["this database", "another database"],
+)
+def test_known_failure_may_name_one_database(
+    contract_runner: ContractRunner, backend: str, xfailed: int, failed: set[str]
+) -> None:
+    known = {f"test_stale_version_is_refused[{backend}]": "tracked in #2"}
+    source = DATABASE_SUITE.format(known_failures=known)
+    outcome = contract_runner.run(source, "-k", "stale_version")  # the nested run is on sqlite
+    assert (outcome.failed, outcome.xfailed) == (failed, xfailed), outcome.text
+
+
+def test_relative_migrations_resolve_from_the_test_module(
+    contract_runner: ContractRunner,
+) -> None:
+    elsewhere = contract_runner.pytester.mkdir("elsewhere")
+    source = (
+        "from contracts import MigrationContract\n\n"
+        "class TestNone(MigrationContract):\n"
+        "    migrations, metadata = 'no-such-folder', staticmethod(lambda: None)\n"
+    )
+    outcome = contract_runner.run(source, "--collect-only", f"--rootdir={elsewhere}")
+    assert outcome.errors == 1, outcome.text
+    assert "resolved from the test module's folder" in outcome.text
+    assert str(contract_runner.pytester.path / "no-such-folder") in outcome.text

@@ -15,7 +15,7 @@ from tests.contracts.repositories import GADGET_CAPABILITIES, GadgetRepository, 
 
 class TestMemoryGadgetRepository(RepositoryContract):
     capabilities = GADGET_CAPABILITIES
-    text_field = "title"
+    text_field, second_sort_field = "title", "quantity"
     unique_field = "code"
 
     @pytest.fixture

@@ -26,6 +26,7 @@ class TestGadgets(RepositoryContract):
     capabilities = GADGET_CAPABILITIES
     text_field = "title"
     unique_field = "code"
+    second_sort_field = "quantity"
 
     @pytest.fixture
     def repository(self, db_session):
@@ -42,9 +43,10 @@ def module(repository_body: str = "pass") -> str:
     return f"{HEADER}\n\nclass Repository(GadgetRepository):\n{body}\n\n{SUITE}"
 
 
-# 71 test ids in the suite; the gadget declares everything except foreign_keys,
-# unique_among_live and child_policy (tests/contracts/test_soft_delete_teeth.py has those).
-PASSED, SKIPPED = 68, 3
+# 75 test ids in the suite (four sort orders of the two-way cursor walk with
+# second_sort_field); the gadget declares everything except foreign_keys, unique_among_live
+# and child_policy (tests/contracts/test_soft_delete_teeth.py has those).
+PASSED, SKIPPED = 72, 3
 
 BROKEN = {
     "lost update": (
@@ -58,6 +60,7 @@ BROKEN = {
         """,
         {
             "test_update_is_stored",
+            "test_timestamps_on_every_write_path",
             "test_duplicate_update_raises_duplicate_error",
             "test_an_empty_update_changes_nothing",
             "test_stale_version_is_refused",
@@ -133,8 +136,45 @@ BROKEN = {
             "test_row_methods_answer_what_the_entity_methods_answer",
             "test_cursor_survives_concurrent_inserts",
             "test_cursor_pages_backward_cover_every_row_once",
+            "test_cursor_pages_follow_the_sort_both_ways",
             "test_foreign_or_malformed_cursor_is_a_validation_error",
         },
+    ),
+    "keyset cursor that ignores the sort direction": (
+        """
+        import foundation.repository.sorting as sorting
+
+        def ascending_keyset(order, bound, reverse):  # always '>' (or '<' going back)
+            from sqlalchemy import and_, or_
+
+            branches = []
+            for index, attr in enumerate(order.attrs):
+                equal = [a == v for a, v in zip(order.attrs[:index], bound[:index])]
+                later = attr < bound[index] if reverse else attr > bound[index]
+                branches.append(and_(*equal, later))
+            return or_(*branches)
+
+        sorting._keyset = ascending_keyset
+        """,
+        {"test_cursor_pages_follow_the_sort_both_ways"},
+    ),
+    "bulk update that leaves updated_at behind": (
+        """
+        async def update_many(self, filters, changes):  # hand-written: SET updated_at = updated_at
+            from sqlalchemy import update
+
+            page = await self.list(filters, page=OffsetPagination(limit=100))
+            model = self.model
+            statement = (
+                update(model)
+                .where(model.id.in_([e.id for e in page.items]))
+                .values(**changes, updated_at=model.updated_at, version=model.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            return (await self.session.execute(statement)).rowcount
+        """,
+        # no translation of the database error either
+        {"test_timestamps_on_every_write_path", "test_bulk_writes_are_all_or_nothing"},
     ),
     "repository that commits by itself": (
         """

@@ -35,6 +35,7 @@ class TestBookService(ServiceContract):
     read_schema, valid_create = BookRead, staticmethod(book)
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {{n}}"))
     invalid_creates = staticmethod(lambda: [BookCreate(isbn="978-000000001", title="LOUD")])
+    invalid_updates = staticmethod(lambda: [BookUpdate(title="LOUD")])
     conflicting_create = staticmethod(lambda b: BookCreate(isbn=b.isbn, title="Copy"))
 """
 
@@ -57,6 +58,14 @@ BROKEN = {
         """,
         (),
         {"test_invalid_input_is_refused_and_writes_nothing"},
+    ),
+    "a rule checked on create but forgotten on update": (
+        """
+    async def before_update(self, unit, id, changes):
+        return changes
+        """,
+        (),
+        {"test_invalid_update_is_refused_and_changes_nothing"},
     ),
     "a service that commits on its own": (
         """
@@ -83,7 +92,7 @@ def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_correct_service_passes_with_exact_counts(runner: ContractRunner) -> None:
     outcome = runner.run(SUITE.format(body="    pass"))
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (10, 0, set()), outcome.text
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 0, set()), outcome.text
 
 
 @pytest.mark.parametrize("defect", list(BROKEN))

@@ -93,7 +93,7 @@ class TestProjectRepository(RepositoryContract):
 
 class TestTaskRepository(RepositoryContract):
     capabilities = (*VERSIONED, "foreign_keys")
-    text_field = "title"
+    text_field, second_sort_field = "title", "priority"
     filter_operators = {"title": TaskRepository.filterable["title"]}  # noqa: RUF012
     repository = pytest.fixture(lambda self, home, db_session: TaskRepository(db_session))
     new_data = staticmethod(task)
@@ -141,8 +141,13 @@ class TestProjectApi(ApiContract):
     new_payload = staticmethod(project)
     update_payload = staticmethod(lambda n: {"name": f"Renamed {n}"})
 
+    cursor_sorts = (("-name",), ("name", "-slug"))
+
     def invalid_payloads(self) -> list[dict[str, Any]]:
         return [{"slug": "Not A Slug", "name": "x"}, {"slug": "ok", "name": 7}, {"name": "x"}]
+
+    def invalid_update_payloads(self) -> list[dict[str, Any]]:
+        return [{"slug": "Not A Slug"}, {"name": 7}, {"name": ""}]
 
     def stale_update(self, created: dict[str, Any]) -> dict[str, Any]:
         body = {"name": "Lost", "version": created["version"]}

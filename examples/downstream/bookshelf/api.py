@@ -1,4 +1,5 @@
-"""HTTP routes for books and the app factory."""
+"""HTTP routes for books (written by hand) and listings (``crud_router``), and the app
+factory."""
 
 from __future__ import annotations
 
@@ -7,11 +8,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
 
-from bookshelf.service import BookCreate, BookRead, BookService, BookUpdate
+from bookshelf.service import (
+    BookCreate,
+    BookRead,
+    BookService,
+    BookUpdate,
+    ListingCreate,
+    ListingService,
+    ListingUpdate,
+)
 from foundation.repository import OffsetPagination
 from foundation.schemas import Page
 from foundation.web import create_app as create_foundation_app
-from foundation.web import get_database, problem_responses, provide_service, require_scopes
+from foundation.web import (
+    crud_router,
+    get_database,
+    problem_responses,
+    provide_service,
+    require_scopes,
+)
 
 router = APIRouter(prefix="/books", tags=["books"])
 Books = Annotated[BookService, Depends(provide_service(BookService, database=get_database))]
@@ -56,6 +71,16 @@ async def delete_book(book_id: uuid.UUID, books: Books) -> Response:
     return Response(status_code=204)
 
 
+listings = crud_router(
+    ListingService,
+    path="/listings",
+    name="listing",
+    create_schema=ListingCreate,
+    update_schema=ListingUpdate,
+    write_access=["books:write"],
+)
+
+
 def create_app() -> FastAPI:
     """The bookshelf application."""
-    return create_foundation_app(routers=[router])
+    return create_foundation_app(routers=[router, listings])

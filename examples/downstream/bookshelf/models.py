@@ -1,8 +1,12 @@
-"""The one entity of the example: a book (tables prefixed ``k_`` to share test databases)."""
+"""The example's entities: books, and listings offering a book for sale (tables prefixed
+``k_`` to share test databases)."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation import BaseModel, SoftDeleteMixin, VersionedMixin
@@ -16,3 +20,13 @@ class Book(SoftDeleteMixin, VersionedMixin, BaseModel):
 
     isbn: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
+
+
+class Listing(VersionedMixin, BaseModel):
+    """A book offered for sale by a seller, at a price."""
+
+    __tablename__ = "k_listing"
+
+    book_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("k_book.id"), index=True)
+    seller: Mapped[str] = mapped_column(String(100))
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))

@@ -1,15 +1,16 @@
-"""Use cases for books, with one business rule."""
+"""Use cases for books and listings, each with a business rule on create and update."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
-from bookshelf.models import Book
-from bookshelf.repository import BookRepository
+from bookshelf.models import Book, Listing
+from bookshelf.repository import BookRepository, ListingRepository
 from foundation import UnitOfWork, ValidationError
 from foundation.schemas import BaseSchema, ReadSchema
 from foundation.service import BaseService
@@ -46,6 +47,68 @@ class BookService(BaseService[Book, BookCreate, BookUpdate, BookRead]):
     read_schema = BookRead
 
     async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
-        if values["title"].isupper():
-            raise ValidationError("Titles must not be all capitals.")
+        check_title(values)
         return values
+
+    async def before_update(
+        self, unit: UnitOfWork, id: uuid.UUID, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_title(changes)
+        return changes
+
+
+def check_title(values: dict[str, Any]) -> None:
+    """The business rule, on create and on update: a title may not shout."""
+    if (values.get("title") or "").isupper():
+        raise ValidationError("Titles must not be all capitals.")
+
+
+class ListingCreate(BaseSchema):
+    """A book offered for sale."""
+
+    book_id: uuid.UUID
+    seller: str = Field(min_length=1, max_length=100)
+    price: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
+
+
+class ListingUpdate(BaseSchema):
+    """Changes to a listing."""
+
+    seller: str | None = Field(None, min_length=1, max_length=100)
+    price: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
+
+
+class ListingRead(ReadSchema):
+    """A listing as the API returns it."""
+
+    id: uuid.UUID
+    book_id: uuid.UUID
+    seller: str
+    price: Decimal
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListingService(BaseService[Listing, ListingCreate, ListingUpdate, ListingRead]):
+    """Listings; prices go in steps of five cents."""
+
+    repository_type = ListingRepository
+    read_schema = ListingRead
+
+    async def before_create(self, unit: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
+        check_price(values)
+        return values
+
+    async def before_update(
+        self, unit: UnitOfWork, id: uuid.UUID, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_price(changes)
+        return changes
+
+
+def check_price(values: dict[str, Any]) -> None:
+    """The listing rule, on create and on update: a price is a multiple of 0.05."""
+    price = values.get("price")
+    if price is not None and price % Decimal("0.05"):
+        raise ValidationError("Prices go in steps of 0.05.")

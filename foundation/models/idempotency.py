@@ -6,16 +6,8 @@ migrations) only when the project imports this module, as the reference service 
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import String, Text
-from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import Mapped, mapped_column
-
 from foundation.models.base import Base
-
-# MariaDB's TEXT holds 64 KiB; the others have no such limit
-LONG_TEXT = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+from foundation.models.idempotency_table import IDEMPOTENCY_KEYS
 
 
 class IdempotencyRecord(Base):
@@ -27,11 +19,4 @@ class IdempotencyRecord(Base):
     the key: other transactions see a record with its response, or none.
     """
 
-    __tablename__ = "foundation_idempotency_keys"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int | None]
-    headers: Mapped[str | None] = mapped_column(Text)
-    body: Mapped[str | None] = mapped_column(LONG_TEXT)  # the JSON answered
-    expires_at: Mapped[datetime] = mapped_column(index=True)
+    __table__ = IDEMPOTENCY_KEYS.to_metadata(Base.metadata)

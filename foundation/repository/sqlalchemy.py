@@ -311,8 +311,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
 
     async def create(self, data: Mapping[str, Any]) -> ModelT:
         """Insert one entity (``INSERT … RETURNING``); constraint errors become
-        ``DuplicateError`` / ``ForeignKeyError`` / ``IntegrityViolationError``."""
-        return cast(ModelT, (await self._insert(ENTITIES, [data]))[0])
+        ``DuplicateError`` / ``ForeignKeyError`` / ``IntegrityViolationError``. Goes
+        through ``create_many``: an override there applies here too."""
+        return (await self.create_many([data]))[0]
 
     async def create_many(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[ModelT]:
         """Insert many entities in one statement, all or nothing; returned in input order."""

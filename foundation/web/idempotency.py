@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request, Response
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -50,7 +50,7 @@ from foundation.errors import (
     classify_db_error,
 )
 from foundation.logging import logger
-from foundation.models.idempotency import IdempotencyRecord
+from foundation.models.idempotency_table import IDEMPOTENCY_KEYS
 from foundation.models.types import utcnow
 from foundation.web.dependencies import get_database
 from foundation.web.openapi import problem_statuses
@@ -60,7 +60,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PURGE_CHANCE = 0.01  # share of keyed requests that also delete expired records
 _REPLAYED = ("content-type", "location", "etag")  # response headers stored with the body
-_TABLE = cast(Table, IdempotencyRecord.__table__)  # declared as a Table: typed as its base
+_TABLE = IDEMPOTENCY_KEYS
 # MariaDB: an insert meeting another transaction's uncommitted key fails at once (1205)
 # instead of waiting for it, like PostgreSQL's try-lock
 _MARIADB_CLAIM = text(

@@ -1,7 +1,12 @@
 """Repositories: the interface, filters, sorting, both kinds of pagination, and the
 SQLAlchemy implementation."""
 
-from foundation.repository.cursor import CursorCodec, current_cursor_key, signing_cursors
+from foundation.repository.cursor import (
+    CursorCodec,
+    current_cursor_key,
+    cursor_direction,
+    signing_cursors,
+)
 from foundation.repository.filters import (
     ALL_OPS,
     EQUALITY_OPS,
@@ -57,6 +62,7 @@ __all__ = [
     "TotalStrategy",
     "and_",
     "current_cursor_key",
+    "cursor_direction",
     "or_",
     "parse_sort",
     "signing_cursors",

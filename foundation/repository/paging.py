@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Column, Select
 
-from foundation.errors import ValidationError
+from foundation.errors import InvalidCursorError, ValidationError
 from foundation.repository.cursor import CursorCodec
 from foundation.repository.pagination import (
     CursorPage,
@@ -73,14 +73,14 @@ async def cursor_page(
     that cursor then yields an empty page). Cost does not depend on depth.
     """
     if page.after is not None and page.before is not None:
-        raise ValidationError("Give 'after' or 'before', not both.")
+        raise InvalidCursorError("Give 'after' or 'before', not both.")
     backwards = page.before is not None
     cursor = page.before if backwards else page.after
     parameters: dict[str, Any] = {}
     if cursor is not None:
         position = codec.decode(cursor, order, columns)
         if (position.direction == "previous") != backwards:
-            raise ValidationError("The cursor is invalid for this query.")
+            raise InvalidCursorError(details={"field": "cursor"})
         stmt = stmt.where(order.after_parameters(reverse=backwards))
         parameters = order.parameters(position.values)
     ordered = stmt.order_by(*order.order_by(reverse=backwards))

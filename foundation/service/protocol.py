@@ -58,10 +58,11 @@ class IBaseService(Protocol[CreateT, UpdateT, ReadT]):
         """Apply the fields set in ``data``; ``ConcurrencyError`` on a stale version."""
         ...
 
-    async def delete(self, id: Any) -> None:
-        """Delete (softly where the model supports it)."""
+    async def delete(self, id: Any, *, expected_version: int | None = None) -> None:
+        """Delete (softly where the model supports it); ``ConcurrencyError`` on a stale
+        version."""
         ...
 
-    async def restore(self, id: Any) -> ReadT:
-        """Undo a soft delete."""
+    async def restore(self, id: Any, *, expected_version: int | None = None) -> ReadT:
+        """Undo a soft delete; ``ConcurrencyError`` on a stale version."""
         ...

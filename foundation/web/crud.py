@@ -30,24 +30,40 @@ The generated routes go on an ``APIRouter`` that may already carry hand-written 
 """
 
 import inspect
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from weakref import WeakKeyDictionary
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.params import Depends as DependsParam
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import inspect as sa_inspect
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from foundation.errors import ConcurrencyError, ConfigurationError, PreconditionFailedError
+from foundation.errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    InvalidCursorError,
+    NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
 from foundation.models import SoftDeleteMixin
-from foundation.repository import SQLAlchemyRepository
+from foundation.repository import SQLAlchemyRepository, TotalStrategy
 from foundation.schemas.pages import CursorPage, Page
 from foundation.web.auth import current_principal, require_scopes
-from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
-from foundation.web.crud_query import list_query, python_type_of
+from foundation.web.crud_http import (
+    ETAG_HEADER,
+    ETAG_PATTERN,
+    LINK_HEADER,
+    etag,
+    expected_version,
+    link_header,
+    links,
+    none_match,
+)
+from foundation.web.crud_query import MAX_OFFSET, list_query, python_type_of
 from foundation.web.dependencies import get_database
 from foundation.web.openapi import problem_responses
 
@@ -101,6 +117,7 @@ def crud_router(
     tags: Sequence[str] | None = None,
     router: APIRouter | None = None,
     refuse_unknown_query: bool = True,
+    require_if_match: bool = False,
 ) -> APIRouter:
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
@@ -113,6 +130,10 @@ def crud_router(
     (``project_id``). List routes answer 422 to a query parameter they do not declare
     (a misspelt filter would otherwise return everything); ``refuse_unknown_query=False``
     ignores such parameters.
+
+    For versioned models ``PATCH``, ``DELETE`` and restore take ``If-Match`` (412 when
+    stale) and ``GET`` takes ``If-None-Match`` (304 when it names the current ETag);
+    ``require_if_match`` makes ``If-Match`` mandatory on those writes (428 without it).
     """
     repository = repository or getattr(service, "repository_type", None)
     read_schema = read_schema or getattr(service, "read_schema", None)
@@ -130,6 +151,11 @@ def crud_router(
         update=update_schema,
     )
     spec.refuse_unknown_query = refuse_unknown_query
+    if require_if_match and spec.version is None:
+        raise ConfigurationError(
+            f"require_if_match needs a versioned model; {name} has no version column."
+        )
+    spec.require_if_match = require_if_match
     chosen = set(operations)
     if Operation.RESTORE in chosen and not spec.soft_delete:
         chosen.discard(Operation.RESTORE)
@@ -196,6 +222,7 @@ class _Resource:
         self.id_type: Any = python_type_of(pk_column)
         self.id_parameter = f"{name}_id"
         self.refuse_unknown_query = True
+        self.require_if_match = False
         self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
         version_column = mapper.version_id_col
         self.version: str | None = (
@@ -213,6 +240,19 @@ class _Resource:
 
     def etag(self, item: Any) -> str | None:
         return etag(getattr(item, self.version, None)) if self.version else None
+
+    def precondition(self, if_match: str | None) -> int | None:
+        """The version ``If-Match`` requires (``None``: any); 428 when it is required."""
+        if if_match is None and self.require_if_match:
+            raise PreconditionRequiredError()
+        return expected_version(if_match)
+
+    def write_statuses(self, *statuses: int) -> tuple[int, ...]:
+        """``statuses`` and those of ``If-Match`` for a versioned resource."""
+        if self.version is None:
+            return statuses
+        extra = (400, 412, 428) if self.require_if_match else (400, 412)
+        return tuple(sorted({*statuses, *extra}))
 
     def links(self) -> dict[str, Any]:
         ids = {op.value: oid for op, oid in self.operation_ids.items()}
@@ -285,18 +325,22 @@ def _add_list(
     page_model: Any = Page[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
-    async def list_items(source: Any, **values: Any) -> Any:
-        query = await read_query(**values)
+    async def list_items(source: Any, foundation_request: Request, **values: Any) -> Any:
+        request = foundation_request
+        query = await read_query(request, **values)
         page = await spec.make(source).list(
             query.filters, sort=query.sort, page=query.page, search=query.search
         )
         body = {
             "items": page.items,
             "total": page.total,
+            "total_strategy": TotalStrategy.EXACT.value,
             "limit": page.limit,
             "offset": page.offset,
         }
-        return _page_json(spec, page_model, page_adapter, body)
+        response = _page_json(spec, page_model, page_adapter, body)
+        response.headers["Link"] = _offset_links(request, page)
+        return response
 
     _take_query_parameters(list_items, read_query, service_dep)
     router.add_api_route(
@@ -305,6 +349,7 @@ def _add_list(
         methods=["GET"],
         response_model=Page[spec.read],  # type: ignore[name-defined]
         summary=f"List {spec.plural} (offset pages)",
+        responses={200: {"description": "One page", "headers": LINK_HEADER}},
         **options,
     )
 
@@ -316,18 +361,33 @@ def _add_cursor(
     page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
-    async def list_items_by_cursor(source: Any, **values: Any) -> Any:
-        query = await read_query(**values)
-        page = await spec.make(source).list(
-            query.filters, sort=query.sort, page=query.page, search=query.search
-        )
+    async def list_items_by_cursor(source: Any, foundation_request: Request, **values: Any) -> Any:
+        request = foundation_request
+        query = await read_query(request, **values)
+        try:
+            page = await spec.make(source).list(
+                query.filters, sort=query.sort, page=query.page, search=query.search
+            )
+        except InvalidCursorError as exc:
+            # a cursor this listing did not issue names no page of it
+            raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
         body = {
             "items": page.items,
             "limit": page.limit,
             "next_cursor": page.next_cursor,
             "previous_cursor": page.previous_cursor,
         }
-        return _page_json(spec, page_model, page_adapter, body)
+        response = _page_json(spec, page_model, page_adapter, body)
+        response.headers["Link"] = link_header(
+            request.url.path,
+            _query(request),
+            {
+                "first": {"cursor": None},
+                **({"prev": {"cursor": page.previous_cursor}} if page.previous_cursor else {}),
+                **({"next": {"cursor": page.next_cursor}} if page.next_cursor else {}),
+            },
+        )
+        return response
 
     _take_query_parameters(list_items_by_cursor, read_query, service_dep)
     router.add_api_route(
@@ -336,6 +396,10 @@ def _add_cursor(
         methods=["GET"],
         response_model=CursorPage[spec.read],  # type: ignore[name-defined]
         summary=f"List {spec.plural} (keyset pages)",
+        responses={
+            200: {"description": "One page", "headers": LINK_HEADER},
+            **problem_responses(404),
+        },
         **options,
     )
     # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
@@ -351,16 +415,42 @@ def _add_cursor(
 def _take_query_parameters(
     endpoint: Callable[..., Any], read_query: Callable[..., Any], service_dep: Any
 ) -> None:
-    """Declare ``read_query``'s parameters on ``endpoint(source, **values)`` itself.
+    """Declare ``read_query``'s parameters on ``endpoint(source, foundation_request,
+    **values)`` itself.
 
     The same query parameters as ``Depends(read_query)``, one dependency level less for
-    FastAPI to solve on every request; the endpoint then calls ``read_query(**values)``.
+    FastAPI to solve on every request; the endpoint then calls
+    ``read_query(foundation_request, **values)``.
     """
     parameters = [
         inspect.Parameter("source", inspect.Parameter.KEYWORD_ONLY, annotation=service_dep),
-        *inspect.signature(read_query).parameters.values(),
+        inspect.Parameter("foundation_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
+        *(
+            parameter
+            for parameter in inspect.signature(read_query).parameters.values()
+            if parameter.name != "foundation_request"
+        ),
     ]
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
+    return query
+
+
+def _offset_links(request: Request, page: Any) -> str:
+    """``first``, ``prev`` and ``next`` of an offset page (``next`` when rows may follow)."""
+    offset, limit = page.offset, page.limit
+    relations: dict[str, dict[str, Any]] = {"first": {"offset": None}}
+    if offset > 0:
+        relations["prev"] = {"offset": max(offset - limit, 0) or None}
+    more = len(page.items) >= limit if page.total is None else offset + limit < page.total
+    if more and offset + limit <= MAX_OFFSET:
+        relations["next"] = {"offset": offset + limit}
+    return link_header(request.url.path, _query(request), relations)
 
 
 async def _method_not_allowed() -> None:
@@ -371,15 +461,50 @@ def _id_annotation(spec: _Resource) -> Any:
     return spec.id_type
 
 
+def _if_match(action: str) -> Any:
+    """The ``If-Match`` header parameter, its grammar published as a pattern."""
+    return Annotated[
+        str,  # not ``| None``: the schema must not offer a null header
+        Header(
+            alias="If-Match",
+            description=f'{action} only if the resource still has this ETag, e.g. "3" '
+            "(else 412); * matches any version",
+            json_schema_extra={"pattern": ETAG_PATTERN},
+        ),
+    ]
+
+
+_IF_NONE_MATCH: Any = Annotated[
+    str,
+    Header(
+        alias="If-None-Match",
+        description="ETags you hold; 304 with no body when one is the current ETag",
+    ),
+]
+
+
 def _add_get(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
 
-    async def get_item(item_id: id_type, source: service_dep) -> Any:  # type: ignore[valid-type]
-        return spec.respond(await spec.make(source).get(item_id))
+    async def get_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_none_match: _IF_NONE_MATCH = None,
+    ) -> Any:
+        item = await spec.make(source).get(item_id)
+        if if_none_match is not None:
+            item = spec.read_adapter.validate_python(item, from_attributes=True)
+            tag = spec.etag(item)
+            if none_match(if_none_match, tag):
+                return Response(status_code=304, headers={"ETag": cast(str, tag)})
+        return spec.respond(item)
 
-    _rename_path_parameter(get_item, spec)
+    _rewrite_signature(get_item, spec)
+    not_modified: dict[int | str, Any] = {
+        304: {"description": "Not modified", "headers": ETAG_HEADER}
+    }
     router.add_api_route(
         path + spec.item_path,
         get_item,
@@ -388,6 +513,7 @@ def _add_get(
         summary=f"Get one {spec.name}",
         responses={
             **spec.item_response(200, "The resource"),
+            **(not_modified if spec.version else {}),
             **problem_responses(404),
         },
         **options,
@@ -426,14 +552,7 @@ def _add_update(
 ) -> None:
     id_type = _id_annotation(spec)
     body_type: Any = spec.update
-    if_match_type: Any = Annotated[
-        str,  # not ``| None``: the schema must not offer a null header
-        Header(
-            alias="If-Match",
-            max_length=200,
-            description='Update only if the resource still has this ETag, e.g. "3" (else 412)',
-        ),
-    ]
+    if_match_type: Any = _if_match("Change")
 
     async def update_item(
         item_id: id_type,  # type: ignore[valid-type]
@@ -442,20 +561,16 @@ def _add_update(
         if_match: if_match_type = None,
     ) -> Any:
         data, body_version = _split_version(body, spec.version)
-        precondition = expected_version(if_match)
-        version = precondition if precondition is not None else body_version
-        try:
-            item = await spec.make(source).update(item_id, data, expected_version=version)
-        except ConcurrencyError as exc:
-            if precondition is None:
-                raise
-            raise PreconditionFailedError(
-                "The resource no longer matches If-Match.", details=exc.details
-            ) from exc
-        return spec.respond(item)
+        precondition = spec.precondition(if_match)
+        if precondition is None and body_version is not None:
+            # a version in the body is a 409 when stale, not a 412
+            return spec.respond(
+                await spec.make(source).update(item_id, data, expected_version=body_version)
+            )
+        update = spec.make(source).update
+        return spec.respond(await _conditionally(update, precondition, item_id, data))
 
-    _rename_path_parameter(update_item, spec)
-    statuses = (404, 409, 412) if spec.version else (404, 409)
+    _rewrite_signature(update_item, spec)
     router.add_api_route(
         path + spec.item_path,
         update_item,
@@ -464,10 +579,25 @@ def _add_update(
         summary=f"Change a {spec.name}",
         responses={
             **spec.item_response(200, "The changed resource"),
-            **problem_responses(*statuses),
+            **problem_responses(*spec.write_statuses(404, 409)),
         },
         **options,
     )
+
+
+async def _conditionally(
+    call: Callable[..., Awaitable[Any]], version: int | None, *args: Any
+) -> Any:
+    """``call(*args)``, with ``expected_version=version`` when ``If-Match`` named one; a
+    stale version is then 412 Precondition Failed."""
+    if version is None:
+        return await call(*args)
+    try:
+        return await call(*args, expected_version=version)
+    except ConcurrencyError as exc:
+        raise PreconditionFailedError(
+            "The resource no longer matches If-Match.", details=exc.details
+        ) from exc
 
 
 def _split_version(body: BaseModel, version: str | None) -> tuple[BaseModel, int | None]:
@@ -484,12 +614,18 @@ def _add_delete(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
+    if_match_type: Any = _if_match("Delete")
 
-    async def delete_item(item_id: id_type, source: service_dep) -> Response:  # type: ignore[valid-type]
-        await spec.make(source).delete(item_id)
+    async def delete_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_match: if_match_type = None,
+    ) -> Response:
+        precondition = spec.precondition(if_match)
+        await _conditionally(spec.make(source).delete, precondition, item_id)
         return Response(status_code=204)
 
-    _rename_path_parameter(delete_item, spec)
+    _rewrite_signature(delete_item, spec)
     router.add_api_route(
         path + spec.item_path,
         delete_item,
@@ -497,7 +633,10 @@ def _add_delete(
         status_code=204,
         response_class=Response,
         summary=f"Delete a {spec.name}" + (" (softly; restorable)" if spec.soft_delete else ""),
-        responses={204: {"description": "Deleted"}, **problem_responses(404, 409)},
+        responses={
+            204: {"description": "Deleted"},
+            **problem_responses(*spec.write_statuses(404, 409)),
+        },
         **options,
     )
 
@@ -506,33 +645,43 @@ def _add_restore(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
+    if_match_type: Any = _if_match("Restore")
 
-    async def restore_item(item_id: id_type, source: service_dep) -> Any:  # type: ignore[valid-type]
-        return spec.respond(await spec.make(source).restore(item_id))
+    async def restore_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_match: if_match_type = None,
+    ) -> Any:
+        precondition = spec.precondition(if_match)
+        return spec.respond(await _conditionally(spec.make(source).restore, precondition, item_id))
 
-    _rename_path_parameter(restore_item, spec)
+    _rewrite_signature(restore_item, spec)
     router.add_api_route(
         path + spec.item_path + "/restore",
         restore_item,
         methods=["POST"],
         response_model=spec.read,
         summary=f"Restore a deleted {spec.name}",
-        responses={**spec.item_response(200, "The restored resource"), **problem_responses(404)},
+        responses={
+            **spec.item_response(200, "The restored resource"),
+            **problem_responses(*spec.write_statuses(404, 409)),
+        },
         **options,
     )
 
 
-def _rename_path_parameter(endpoint: Callable[..., Any], spec: _Resource) -> None:
-    """Expose the endpoint's ``item_id`` argument as the path parameter ``{name}_id``."""
-    import inspect
+_HTTP_ONLY_WITH_VERSIONS = frozenset({"if_match", "if_none_match"})
 
-    from fastapi import Path
 
+def _rewrite_signature(endpoint: Callable[..., Any], spec: _Resource) -> None:
+    """Expose the endpoint's ``item_id`` argument as the path parameter ``{name}_id``, and
+    drop its conditional-request headers when the resource has no versions."""
     signature = inspect.signature(endpoint)
     parameters = [
         parameter.replace(annotation=Annotated[parameter.annotation, Path(alias=spec.id_parameter)])
         if parameter.name == "item_id"
         else parameter
         for parameter in signature.parameters.values()
+        if spec.version is not None or parameter.name not in _HTTP_ONLY_WITH_VERSIONS
     ]
     endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

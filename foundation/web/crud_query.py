@@ -35,6 +35,7 @@ from foundation.repository import (
     SortKey,
     SQLAlchemyRepository,
     and_,
+    cursor_direction,
 )
 from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
@@ -42,6 +43,9 @@ from foundation.schemas.base import NO_NUL_PATTERN
 MAX_LIST_ITEMS = 100
 MAX_TEXT_LENGTH = 1000
 MAX_OFFSET = 2**31 - 1
+MAX_CURSOR_LENGTH = 4096
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$"
+"""A cursor as the server issues it: base64url, then a dot and the base64url signature."""
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _ORDER = {op: index for index, op in enumerate(Op)}
@@ -113,6 +117,13 @@ def decimal_pattern(column: Column[Any]) -> str:
     if scale is None:
         fraction = rf"(\.[0-9]{{1,{precision}}})?"
     return rf"^-?[0-9]{{1,{whole}}}{fraction}$"
+
+
+def _cursor_page(limit: int, cursor: str | None) -> CursorPagination:
+    """The keyset page ``cursor`` asks for: after it or before it, as it says."""
+    if cursor is not None and cursor_direction(cursor) == "previous":
+        return CursorPagination(limit=limit, before=cursor)
+    return CursorPagination(limit=limit, after=cursor)
 
 
 def _iso_datetime(value: Any) -> Any:
@@ -248,7 +259,7 @@ def list_query(
 ) -> Callable[..., Awaitable[ListQuery]]:
     """A dependency reading the list parameters of ``repository`` from the query string.
 
-    ``cursor`` selects keyset parameters (``after``/``before``) instead of ``offset``.
+    ``cursor`` selects the keyset parameter ``cursor`` instead of ``offset``.
     A parameter the route does not declare (a misspelt filter, an operator the field does
     not allow) is a ``ValidationError`` naming it and the accepted ones, unless
     ``refuse_unknown`` is false: silently ignored, it would answer the unfiltered list.
@@ -269,20 +280,16 @@ def list_query(
         ),
     ]
     if cursor:
-        for name, description in (
-            ("after", "The next_cursor of the previous page"),
-            ("before", "The previous_cursor of the next page"),
-        ):
-            parameters.append(
-                _query_parameter(
-                    name,
-                    str,
-                    name,
-                    description,
-                    pattern=NO_NUL_PATTERN,
-                    max_length=MAX_TEXT_LENGTH,
-                )
+        parameters.append(
+            _query_parameter(
+                "cursor",
+                str,
+                "cursor",
+                "A next_cursor or previous_cursor of an earlier page (it knows its direction)",
+                pattern=CURSOR_PATTERN,
+                max_length=MAX_CURSOR_LENGTH,
             )
+        )
     else:
         parameters.append(
             _query_parameter("offset", int, "offset", "Rows to skip", 0, ge=0, le=MAX_OFFSET)
@@ -303,15 +310,15 @@ def list_query(
         for index, (field, op, column) in enumerate(filters)
     )
     accepted = frozenset(_alias(parameter) for parameter in parameters)
-    if refuse_unknown:
-        parameters.append(
-            inspect.Parameter(
-                "foundation_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
-            )
-        )
+    parameters.insert(
+        0,
+        inspect.Parameter(
+            "foundation_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        ),
+    )
 
     async def read(foundation_request: Request | None = None, **values: Any) -> ListQuery:
-        if foundation_request is not None:
+        if refuse_unknown and foundation_request is not None:
             _refuse_unknown(foundation_request, accepted)
         conditions = [
             Condition(field, op, values[f"f{index}"])
@@ -321,7 +328,7 @@ def list_query(
         limit = values["limit"]
         page: OffsetPagination | CursorPagination
         if cursor:
-            page = CursorPagination(limit=limit, after=values["after"], before=values["before"])
+            page = _cursor_page(limit, values["cursor"])
         else:
             page = OffsetPagination(limit=limit, offset=values["offset"])
         return ListQuery(

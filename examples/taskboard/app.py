@@ -63,6 +63,7 @@ def project_router() -> APIRouter:
         update_schema=ProjectUpdate,
         read_access=["projects:read"],
         write_access=["projects:write"],
+        deleted_access=["projects:write"],  # what can be restored: ?deleted=only
         router=router,
     )
 
@@ -77,6 +78,7 @@ def task_router() -> APIRouter:
         update_schema=TaskUpdate,
         read_access=["tasks:read"],
         write_access=["tasks:write"],
+        deleted_access=["tasks:write"],
     )
 
 

@@ -29,7 +29,7 @@ import builtins
 import operator
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
 from sqlalchemy import (
     ClauseElement,
@@ -38,6 +38,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -217,7 +218,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT]: ...
 
     @overload
@@ -228,7 +229,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: CursorPagination,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> CursorPage[ModelT]: ...
 
     async def list(
@@ -238,7 +239,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
         return await self._list(filters, sort, page, search, include_deleted, None)
@@ -251,7 +252,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[Any] | CursorPage[Any]:
         """``list``, as rows of ``fields`` (read by attribute, ``row.name``) instead of
         entities: the same page and cursors, without building ORM objects, for reads that
@@ -264,7 +265,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike,
         page: OffsetPagination | CursorPagination | None,
         search: str | None,
-        include_deleted: bool,
+        include_deleted: bool | Literal["only"],
         fields: tuple[str, ...] | None,
     ) -> Page[Any] | CursorPage[Any]:
         order = self._order(sort)
@@ -296,7 +297,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         filters: FilterLike = None,
         *,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> int:
         """How many entities match."""
         return await self._count(await self._where(filters, search, include_deleted))
@@ -567,6 +568,13 @@ class SQLAlchemyRepository(Generic[ModelT]):
         deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
         return [self._prepare(("live",), lambda: deleted_at.is_(None))]
 
+    def _deleted(self) -> Criteria:
+        """Soft-deleted rows only (``include_deleted="only"``); none without soft delete."""
+        if not self.traits.soft_delete:
+            return [false()]
+        deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
+        return [self._prepare(("deleted",), lambda: deleted_at.is_not(None))]
+
     def _order(self, sort: SortLike) -> SortOrder:
         def resolve() -> SortOrder:
             return resolve_sort(self.model, sort, self.default_sort, self.sortable, self.traits.pk)
@@ -679,14 +687,16 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return dict(data)
 
     async def _where(
-        self, filters: FilterLike, search: str | None, include_deleted: bool
+        self, filters: FilterLike, search: str | None, include_deleted: bool | Literal["only"]
     ) -> Criteria:
         dialect = self._dialect_name
         compiler: FilterCompiler = self._prepare(
             ("compiler", dialect),
             lambda: FilterCompiler(self.model, self.filterable, self.searchable, dialect),
         )
-        where: Criteria = [] if include_deleted else self._live()
+        where: Criteria = self._deleted() if include_deleted == "only" else []
+        if not include_deleted:
+            where = self._live()
         criterion = compiler.compile(filters)
         if criterion is not None:
             where.append(criterion)

@@ -188,16 +188,25 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ReadT] | CursorPage[ReadT]:
-        """One page of entities, as read schemas."""
+        """One page of entities, as read schemas (soft-deleted ones too, or only them,
+        with ``include_deleted``)."""
         fields = self.resolved_read_fields
         async with self.observed("list"), self.unit_of_work(readonly=True) as unit:
             repository = self.repository(unit)
             if fields is None:
-                result = await repository.list(filters, sort=sort, page=page, search=search)
+                result = await repository.list(
+                    filters, sort=sort, page=page, search=search, include_deleted=include_deleted
+                )
             else:
                 result = await repository.list_values(
-                    fields, filters, sort=sort, page=page, search=search
+                    fields,
+                    filters,
+                    sort=sort,
+                    page=page,
+                    search=search,
+                    include_deleted=include_deleted,
                 )
             items = list(map(self.to_read, result.items))
         if isinstance(result, CursorPage):

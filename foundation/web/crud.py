@@ -52,7 +52,13 @@ from foundation.errors import (
 from foundation.models import SoftDeleteMixin
 from foundation.repository import SQLAlchemyRepository, TotalStrategy
 from foundation.schemas.pages import CursorPage, Page
-from foundation.web.auth import current_principal, require_scopes
+from foundation.web.auth import (
+    InsufficientScopeError,
+    bearer_scheme,
+    current_principal,
+    get_token_codec,
+    require_scopes,
+)
 from foundation.web.crud_http import (
     ETAG_HEADER,
     ETAG_PATTERN,
@@ -63,7 +69,7 @@ from foundation.web.crud_http import (
     links,
     none_match,
 )
-from foundation.web.crud_query import MAX_OFFSET, list_query, python_type_of
+from foundation.web.crud_query import MAX_OFFSET, ListQuery, list_query, python_type_of
 from foundation.web.dependencies import get_database
 from foundation.web.openapi import problem_responses
 
@@ -118,6 +124,7 @@ def crud_router(
     router: APIRouter | None = None,
     refuse_unknown_query: bool = True,
     require_if_match: bool = False,
+    deleted_access: Sequence[str] | None = None,
 ) -> APIRouter:
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
@@ -134,6 +141,8 @@ def crud_router(
     For versioned models ``PATCH``, ``DELETE`` and restore take ``If-Match`` (412 when
     stale) and ``GET`` takes ``If-None-Match`` (304 when it names the current ETag);
     ``require_if_match`` makes ``If-Match`` mandatory on those writes (428 without it).
+    ``deleted_access`` (scopes; empty: any valid token) offers ``deleted=include|only`` on
+    the list routes of a soft-deleting model, to find what to restore.
     """
     repository = repository or getattr(service, "repository_type", None)
     read_schema = read_schema or getattr(service, "read_schema", None)
@@ -156,6 +165,9 @@ def crud_router(
             f"require_if_match needs a versioned model; {name} has no version column."
         )
     spec.require_if_match = require_if_match
+    if deleted_access is not None and not spec.soft_delete:
+        raise ConfigurationError(f"deleted_access needs soft delete; {name} has none.")
+    spec.deleted_access = None if deleted_access is None else tuple(deleted_access)
     chosen = set(operations)
     if Operation.RESTORE in chosen and not spec.soft_delete:
         chosen.discard(Operation.RESTORE)
@@ -223,6 +235,7 @@ class _Resource:
         self.id_parameter = f"{name}_id"
         self.refuse_unknown_query = True
         self.require_if_match = False
+        self.deleted_access: tuple[str, ...] | None = None
         self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
         version_column = mapper.version_id_col
         self.version: str | None = (
@@ -321,16 +334,19 @@ def _page_json(
 def _add_list(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    read_query = list_query(spec.repository, cursor=False, refuse_unknown=spec.refuse_unknown_query)
+    read_query = list_query(
+        spec.repository,
+        cursor=False,
+        refuse_unknown=spec.refuse_unknown_query,
+        deleted=_deleted_description(spec),
+    )
     page_model: Any = Page[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
     async def list_items(source: Any, foundation_request: Request, **values: Any) -> Any:
         request = foundation_request
         query = await read_query(request, **values)
-        page = await spec.make(source).list(
-            query.filters, sort=query.sort, page=query.page, search=query.search
-        )
+        page = await _read_page(spec, source, request, query)
         body = {
             "items": page.items,
             "total": page.total,
@@ -349,7 +365,10 @@ def _add_list(
         methods=["GET"],
         response_model=Page[spec.read],  # type: ignore[name-defined]
         summary=f"List {spec.plural} (offset pages)",
-        responses={200: {"description": "One page", "headers": LINK_HEADER}},
+        responses={
+            200: {"description": "One page", "headers": LINK_HEADER},
+            **_deleted_responses(spec),
+        },
         **options,
     )
 
@@ -357,7 +376,12 @@ def _add_list(
 def _add_cursor(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
-    read_query = list_query(spec.repository, cursor=True, refuse_unknown=spec.refuse_unknown_query)
+    read_query = list_query(
+        spec.repository,
+        cursor=True,
+        refuse_unknown=spec.refuse_unknown_query,
+        deleted=_deleted_description(spec),
+    )
     page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
     page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
 
@@ -365,9 +389,7 @@ def _add_cursor(
         request = foundation_request
         query = await read_query(request, **values)
         try:
-            page = await spec.make(source).list(
-                query.filters, sort=query.sort, page=query.page, search=query.search
-            )
+            page = await _read_page(spec, source, request, query)
         except InvalidCursorError as exc:
             # a cursor this listing did not issue names no page of it
             raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
@@ -399,6 +421,7 @@ def _add_cursor(
         responses={
             200: {"description": "One page", "headers": LINK_HEADER},
             **problem_responses(404),
+            **_deleted_responses(spec),
         },
         **options,
     )
@@ -432,6 +455,40 @@ def _take_query_parameters(
         ),
     ]
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
+
+
+async def _read_page(spec: _Resource, source: Any, request: Request, query: ListQuery) -> Any:
+    """The page ``query`` asks for; deleted rows only for a caller with the scopes."""
+    extra: dict[str, Any] = {}
+    if query.deleted:
+        await _authorize(request, spec.deleted_access or ())
+        extra["include_deleted"] = query.deleted
+    return await spec.make(source).list(
+        query.filters, sort=query.sort, page=query.page, search=query.search, **extra
+    )
+
+
+async def _authorize(request: Request, scopes: Sequence[str]) -> None:
+    """401 without a valid bearer token, 403 when it lacks ``scopes``."""
+    credentials = await bearer_scheme(request)
+    codec = await get_token_codec(request)
+    principal = await current_principal(request, credentials, codec)
+    missing = principal.missing_scopes(*scopes)
+    if missing:
+        raise InsufficientScopeError(missing, tuple(scopes))
+
+
+def _deleted_description(spec: _Resource) -> str | None:
+    if spec.deleted_access is None:
+        return None
+    needs = " ".join(spec.deleted_access) or "any valid token"
+    return (
+        f"Soft-deleted {spec.plural} too (include) or only them (only); needs {needs}, else 401/403"
+    )
+
+
+def _deleted_responses(spec: _Resource) -> dict[int | str, Any]:
+    return {} if spec.deleted_access is None else problem_responses(401, 403)
 
 
 def _query(request: Request) -> dict[str, list[str]]:
@@ -469,7 +526,8 @@ def _if_match(action: str) -> Any:
             alias="If-Match",
             description=f'{action} only if the resource still has this ETag, e.g. "3" '
             "(else 412); * matches any version",
-            json_schema_extra={"pattern": ETAG_PATTERN},
+            # an example keeps fuzzers from leading with values captured elsewhere
+            json_schema_extra={"pattern": ETAG_PATTERN, "examples": ["*"]},
         ),
     ]
 

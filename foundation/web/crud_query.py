@@ -59,6 +59,10 @@ class ListQuery:
     sort: tuple[SortKey, ...] | None
     search: str | None
     page: OffsetPagination | CursorPagination
+    deleted: bool | Literal["only"] = False
+
+
+_DELETED: dict[str | None, bool | Literal["only"]] = {None: False, "include": True, "only": "only"}
 
 
 def parameter_name(field: str, op: Op) -> str:
@@ -255,7 +259,11 @@ def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
 
 
 def list_query(
-    repository: type[SQLAlchemyRepository[Any]], *, cursor: bool, refuse_unknown: bool = True
+    repository: type[SQLAlchemyRepository[Any]],
+    *,
+    cursor: bool,
+    refuse_unknown: bool = True,
+    deleted: str | None = None,
 ) -> Callable[..., Awaitable[ListQuery]]:
     """A dependency reading the list parameters of ``repository`` from the query string.
 
@@ -263,6 +271,8 @@ def list_query(
     A parameter the route does not declare (a misspelt filter, an operator the field does
     not allow) is a ``ValidationError`` naming it and the accepted ones, unless
     ``refuse_unknown`` is false: silently ignored, it would answer the unfiltered list.
+    ``deleted`` (the parameter's description) adds ``deleted=include|only`` for
+    soft-deleted rows.
     """
     filters = _filters(repository)
     limit_default = min(DEFAULT_LIMIT, repository.max_limit)
@@ -305,6 +315,10 @@ def list_query(
                 max_length=MAX_TEXT_LENGTH,
             )
         )
+    if deleted is not None:
+        parameters.append(
+            _query_parameter("deleted", Literal["include", "only"], "deleted", deleted)
+        )
     parameters.extend(
         _filter_parameter(index, field, op, column)
         for index, (field, op, column) in enumerate(filters)
@@ -336,6 +350,7 @@ def list_query(
             sort=_dedupe_sort(values["sort"]),
             search=values.get("search") or None,
             page=page,
+            deleted=_DELETED[values.get("deleted")],
         )
 
     read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it

@@ -151,12 +151,15 @@ def test_create_links_to_get_update_and_delete_and_documents_the_etag() -> None:
             "operationId": "update_gadget",
             "parameters": {
                 "gadget_id": "$response.body#/id",
-                "header.if-match": "$response.header.ETag",
+                "header.If-Match": "$response.header.ETag",
             },
         },
         "Delete": {
             "operationId": "delete_gadget",
-            "parameters": {"gadget_id": "$response.body#/id"},
+            "parameters": {
+                "gadget_id": "$response.body#/id",
+                "header.If-Match": "$response.header.ETag",
+            },
         },
     }
     assert "ETag" in created["headers"]

@@ -39,6 +39,7 @@ from foundation.repository import (
 )
 from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
+from foundation.schemas.decimals import decimal_pattern as number_pattern
 
 MAX_LIST_ITEMS = 100
 MAX_TEXT_LENGTH = 1000
@@ -115,12 +116,7 @@ def decimal_pattern(column: Column[Any]) -> str:
     """A decimal number as text, with no more digits than ``column`` holds: ``12.50``,
     ``-3``. Taken as a string, never a float: ``9.99`` as a float is not 9.99."""
     precision = getattr(column.type, "precision", None) or 38
-    scale = getattr(column.type, "scale", None)
-    whole = max(precision - (scale or 0), 1)
-    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale != 0 else ""
-    if scale is None:
-        fraction = rf"(\.[0-9]{{1,{precision}}})?"
-    return rf"^-?[0-9]{{1,{whole}}}{fraction}$"
+    return number_pattern(precision, getattr(column.type, "scale", None))
 
 
 def _cursor_page(limit: int, cursor: str | None) -> CursorPagination:

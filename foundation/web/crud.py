@@ -50,7 +50,7 @@ from foundation.errors import (
     PreconditionRequiredError,
 )
 from foundation.models import SoftDeleteMixin
-from foundation.repository import SQLAlchemyRepository, TotalStrategy
+from foundation.repository import TotalStrategy
 from foundation.schemas.pages import CursorPage, Page
 from foundation.web.auth import (
     InsufficientScopeError,
@@ -69,7 +69,13 @@ from foundation.web.crud_http import (
     links,
     none_match,
 )
-from foundation.web.crud_query import MAX_OFFSET, ListQuery, list_query, python_type_of
+from foundation.web.crud_query import (
+    MAX_OFFSET,
+    ListQuery,
+    RepositoryFacts,
+    list_query,
+    python_type_of,
+)
 from foundation.web.dependencies import get_database
 from foundation.web.openapi import problem_responses
 
@@ -113,7 +119,7 @@ def crud_router(
     create_schema: type[BaseModel],
     update_schema: type[BaseModel],
     read_schema: type[BaseModel] | None = None,
-    repository: type[SQLAlchemyRepository[Any]] | None = None,
+    repository: RepositoryFacts | None = None,
     provider: Callable[..., Any] | None = None,
     read_access: Access = None,
     write_access: Access = (),
@@ -129,7 +135,9 @@ def crud_router(
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
     ``repository`` and ``read_schema`` default to the service's ``repository_type`` and
-    ``read_schema``; ``provider`` replaces the dependency that builds the service, by
+    ``read_schema``; ``repository`` is any implementation of the repository protocol, class
+    or instance, carrying the allow-lists (``model``, ``filterable``, ``sortable``,
+    ``searchable``, ``max_limit``); ``provider`` replaces the dependency that builds the service, by
     default ``service(database)`` from ``get_database`` (a ``BaseService`` commits each
     call itself, before the route answers; a service that does not must get a session that
     does, e.g. through ``SessionDep``). ``name`` is the singular
@@ -213,7 +221,7 @@ class _Resource:
     def __init__(
         self,
         *,
-        repository: type[SQLAlchemyRepository[Any]],
+        repository: RepositoryFacts,
         name: str,
         plural: str,
         read: type[BaseModel],

@@ -33,7 +33,6 @@ from foundation.repository import (
     OffsetPagination,
     Op,
     SortKey,
-    SQLAlchemyRepository,
     and_,
     cursor_direction,
 )
@@ -50,6 +49,12 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$"
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _ORDER = {op: index for index, op in enumerate(Op)}
+
+
+RepositoryFacts = Any
+"""A repository class or instance with the allow-lists list routes read: ``model`` (a mapped
+class), ``filterable``, ``sortable``, ``searchable``, ``max_limit`` — what
+``SQLAlchemyRepository`` declares, and any implementation of the protocol may carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ def parameter_name(field: str, op: Op) -> str:
     return field if op is Op.EQ else f"{field}__{op.value}"
 
 
-def sort_values(repository: type[SQLAlchemyRepository[Any]]) -> list[str]:
+def sort_values(repository: RepositoryFacts) -> list[str]:
     """Every accepted ``sort`` value: each sortable field ascending, then descending."""
     fields = [*repository.sortable]
     pk = _primary_key(repository)
@@ -80,7 +85,7 @@ def sort_values(repository: type[SQLAlchemyRepository[Any]]) -> list[str]:
     return [*fields, *(f"-{field}" for field in fields)]
 
 
-def _primary_key(repository: type[SQLAlchemyRepository[Any]]) -> str:
+def _primary_key(repository: RepositoryFacts) -> str:
     mapper: Any = repository.model.__mapper__
     return str(mapper.get_property_by_column(mapper.primary_key[0]).key)
 
@@ -234,7 +239,7 @@ def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
         )
 
 
-def _filters(repository: type[SQLAlchemyRepository[Any]]) -> list[tuple[str, Op, Column[Any]]]:
+def _filters(repository: RepositoryFacts) -> list[tuple[str, Op, Column[Any]]]:
     columns: Any = repository.model.__mapper__.columns
     found: list[tuple[str, Op, Column[Any]]] = []
     for field, ops in repository.filterable.items():
@@ -255,7 +260,7 @@ def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
 
 
 def list_query(
-    repository: type[SQLAlchemyRepository[Any]],
+    repository: RepositoryFacts,
     *,
     cursor: bool,
     refuse_unknown: bool = True,
@@ -350,5 +355,5 @@ def list_query(
         )
 
     read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
-    read.__name__ = f"list_query_{repository.__name__}"
+    read.__name__ = f"list_query_{repository.model.__name__}"
     return read

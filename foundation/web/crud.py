@@ -32,6 +32,7 @@ The generated routes go on an ``APIRouter`` that may already carry hand-written 
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any, cast
 from weakref import WeakKeyDictionary
 
@@ -194,9 +195,9 @@ def crud_router(
             "tags": list(tags) if tags is not None else [spec.plural],
         }
 
-    builders = {
-        Operation.LIST: _add_list,
-        Operation.CURSOR: _add_cursor,
+    builders: dict[Operation, Callable[..., None]] = {
+        Operation.LIST: partial(_add_pages, cursor=False),
+        Operation.CURSOR: partial(_add_pages, cursor=True),
         Operation.GET: _add_get,
         Operation.CREATE: _add_create,
         Operation.UPDATE: _add_update,
@@ -339,108 +340,85 @@ def _page_json(
     return _json(adapter, adapter.validate_python(body, from_attributes=True))
 
 
-def _add_list(
-    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+def _add_pages(
+    router: APIRouter,
+    path: str,
+    spec: _Resource,
+    service_dep: Any,
+    options: dict[str, Any],
+    *,
+    cursor: bool,
 ) -> None:
+    """``GET {path}`` (offset pages) or ``GET {path}/cursor`` (keyset pages): one handler."""
     read_query = list_query(
         spec.repository,
-        cursor=False,
+        cursor=cursor,
         refuse_unknown=spec.refuse_unknown_query,
         deleted=_deleted_description(spec),
     )
-    page_model: Any = Page[spec.read]  # type: ignore[name-defined]
-    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
+    envelope: Any = (CursorPage if cursor else Page)[spec.read]
+    adapter: TypeAdapter[Any] = TypeAdapter(envelope)
+    body_of, links_of = (_cursor_body, _cursor_links) if cursor else (_offset_body, _offset_links)
 
     async def list_items(source: Any, foundation_request: Request, **values: Any) -> Any:
-        request = foundation_request
-        query = await read_query(request, **values)
-        page = await _read_page(spec, source, request, query)
-        body = {
-            "items": page.items,
-            "total": page.total,
-            "total_strategy": TotalStrategy.EXACT.value,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-        response = _page_json(spec, page_model, page_adapter, body)
-        response.headers["Link"] = _offset_links(request, page)
+        query = await read_query(foundation_request, **values)
+        page = await _read_page(spec, source, foundation_request, query)
+        response = _page_json(spec, envelope, adapter, body_of(page))
+        response.headers["Link"] = links_of(foundation_request, page)
         return response
 
     _take_query_parameters(list_items, read_query, service_dep)
     router.add_api_route(
-        path,
+        f"{path}/cursor" if cursor else path,
         list_items,
         methods=["GET"],
-        response_model=Page[spec.read],  # type: ignore[name-defined]
-        summary=f"List {spec.plural} (offset pages)",
+        response_model=envelope,
+        summary=f"List {spec.plural} ({'keyset' if cursor else 'offset'} pages)",
         responses={
             200: {"description": "One page", "headers": LINK_HEADER},
+            **problem_responses(*((404,) if cursor else ())),
             **_deleted_responses(spec),
         },
         **options,
     )
-
-
-def _add_cursor(
-    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
-) -> None:
-    read_query = list_query(
-        spec.repository,
-        cursor=True,
-        refuse_unknown=spec.refuse_unknown_query,
-        deleted=_deleted_description(spec),
-    )
-    page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
-    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
-
-    async def list_items_by_cursor(source: Any, foundation_request: Request, **values: Any) -> Any:
-        request = foundation_request
-        query = await read_query(request, **values)
-        try:
-            page = await _read_page(spec, source, request, query)
-        except InvalidCursorError as exc:
-            # a cursor this listing did not issue names no page of it
-            raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
-        body = {
-            "items": page.items,
-            "limit": page.limit,
-            "next_cursor": page.next_cursor,
-            "previous_cursor": page.previous_cursor,
-        }
-        response = _page_json(spec, page_model, page_adapter, body)
-        response.headers["Link"] = link_header(
-            request.url.path,
-            _query(request),
-            {
-                "first": {"cursor": None},
-                **({"prev": {"cursor": page.previous_cursor}} if page.previous_cursor else {}),
-                **({"next": {"cursor": page.next_cursor}} if page.next_cursor else {}),
-            },
+    if cursor:
+        # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
+        # 422 (``cursor`` is no id) instead of 405.
+        router.add_api_route(
+            f"{path}/cursor",
+            _method_not_allowed,
+            methods=["POST", "PUT", "PATCH", "DELETE"],
+            include_in_schema=False,
         )
-        return response
 
-    _take_query_parameters(list_items_by_cursor, read_query, service_dep)
-    router.add_api_route(
-        f"{path}/cursor",
-        list_items_by_cursor,
-        methods=["GET"],
-        response_model=CursorPage[spec.read],  # type: ignore[name-defined]
-        summary=f"List {spec.plural} (keyset pages)",
-        responses={
-            200: {"description": "One page", "headers": LINK_HEADER},
-            **problem_responses(404),
-            **_deleted_responses(spec),
-        },
-        **options,
-    )
-    # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
-    # 422 (``cursor`` is no id) instead of 405.
-    router.add_api_route(
-        f"{path}/cursor",
-        _method_not_allowed,
-        methods=["POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
+
+def _offset_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "total": page.total,
+        "total_strategy": TotalStrategy.EXACT.value,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def _cursor_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "limit": page.limit,
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+    }
+
+
+def _cursor_links(request: Request, page: Any) -> str:
+    """``first``, and ``prev``/``next`` with the page's cursors where there are some."""
+    relations: dict[str, dict[str, Any]] = {"first": {"cursor": None}}
+    if page.previous_cursor:
+        relations["prev"] = {"cursor": page.previous_cursor}
+    if page.next_cursor:
+        relations["next"] = {"cursor": page.next_cursor}
+    return link_header(request.url.path, _query(request), relations)
 
 
 def _take_query_parameters(
@@ -471,9 +449,13 @@ async def _read_page(spec: _Resource, source: Any, request: Request, query: List
     if query.deleted:
         await _authorize(request, spec.deleted_access or ())
         extra["include_deleted"] = query.deleted
-    return await spec.make(source).list(
-        query.filters, sort=query.sort, page=query.page, search=query.search, **extra
-    )
+    try:
+        return await spec.make(source).list(
+            query.filters, sort=query.sort, page=query.page, search=query.search, **extra
+        )
+    except InvalidCursorError as exc:
+        # a cursor this listing did not issue names no page of it
+        raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
 
 
 async def _authorize(request: Request, scopes: Sequence[str]) -> None:

@@ -5,8 +5,8 @@ filter allow-lists, ``ServiceContract`` against both services, ``ApiContract`` a
 project routes (tasks need a project first, which the suite's payload hooks cannot make).
 The two schemathesis tests at the end cover all 20 operations (sign-in and users too) with
 schemathesis' default statuses and no project configuration but 412 for a stale generated
-If-Match (the CLI fuzz run, ``.ci/fuzz.py``, has no allowance at all). Cases are sent by the test itself
-through ``httpx`` on its own event loop, so the app works on the per-test isolated
+If-Match (the CLI fuzz run, ``.ci/fuzz.py``, has no allowance at all). Cases are sent by
+the test itself through ``httpx`` on its own event loop, so the app works on the per-test isolated
 database; each response is validated with ``case.validate_response``.
 """
 

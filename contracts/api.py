@@ -62,10 +62,11 @@ class ApiContract(Prerequisites, Contract, abstract=True):
 
     ``conflicts``: creating ``new_payload(0)`` twice is a 409. ``cursor_pagination``:
     ``GET {cursor_path}`` (default ``{resource}/cursor``) answers keyset pages
-    (``items``, ``next_cursor``) that ``cursor_params`` walks; a foreign cursor is a 422.
+    (``items``, ``next_cursor``) that ``cursor_params`` walks; a foreign cursor answers
+    ``foreign_cursor_status`` (404: it names no page).
     ``if_match``: items carry an ``ETag``; a ``PATCH`` with a stale ``If-Match`` is a 412,
     one without ``If-Match`` answers ``missing_if_match_status`` (200: an unconditional
-    update) and a garbled one ``garbled_if_match_status`` (412). ``stateful``: the document
+    update) and a garbled one ``garbled_if_match_status`` (400). ``stateful``: the document
     links (or lets schemathesis infer) create -> get/update/delete, and a stateful run
     chains them; each scenario runs in a SAVEPOINT of the plugin's ``db_connection``.
     The ``app``, ``client`` and ``auth_headers`` fixtures come from the plugin (override
@@ -106,7 +107,8 @@ class ApiContract(Prerequisites, Contract, abstract=True):
     """Statuses a schema-valid request may still get from business rules (e.g. 422); with
     ``if_match`` 412 and with ``cursor_pagination`` 422 (a foreign cursor) are added."""
     missing_if_match_status: ClassVar[int] = 200
-    garbled_if_match_status: ClassVar[int] = 412
+    garbled_if_match_status: ClassVar[int] = 400
+    foreign_cursor_status: ClassVar[int] = 404
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """One ``test_cursor_pages_follow_each_sort_both_ways`` case per ``cursor_sorts``."""
@@ -168,7 +170,7 @@ class ApiContract(Prerequisites, Contract, abstract=True):
 
     def cursor_params(self, limit: int, after: str | None) -> dict[str, Any]:
         """Query parameters asking for the keyset page after the cursor ``after``."""
-        return {"limit": limit} if after is None else {"limit": limit, "after": after}
+        return {"limit": limit} if after is None else {"limit": limit, "cursor": after}
 
     async def listed_ids(self, client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any]:
         """Ids of the first page of ``GET {resource}`` (all of them for small tables)."""
@@ -243,7 +245,8 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         assert pages == 3, "two full pages and a last one, no empty trailing page"
         assert walked == await self.listed_ids(client, writer), "cursor and offset orders differ"
         foreign = self.cursor_params(2, "not-a-cursor")
-        assert_problem(await client.get(self.cursor_path, params=foreign, headers=writer), 422)
+        answer = await client.get(self.cursor_path, params=foreign, headers=writer)
+        assert_problem(answer, self.foreign_cursor_status)
 
     @requires("cursor_pagination")
     async def test_cursor_pages_follow_each_sort_both_ways(

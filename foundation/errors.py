@@ -86,6 +86,21 @@ class ValidationError(FoundationError):
     default_message = "The request is invalid."
 
 
+class BadRequestError(FoundationError):
+    """Raised when a request is malformed outside its body and query (a garbled header)."""
+
+    code = "bad_request"
+    status = 400
+    default_message = "The request is malformed."
+
+
+class InvalidCursorError(ValidationError):
+    """Raised when a keyset cursor is malformed, tampered with, or from another query."""
+
+    code = "invalid_cursor"
+    default_message = "The cursor is invalid for this query."
+
+
 class NotFoundError(FoundationError):
     """Raised when the requested entity does not exist (or is soft-deleted)."""
 
@@ -145,6 +160,14 @@ class PreconditionFailedError(ConcurrencyError):
 
     code = "precondition_failed"
     status = 412
+
+
+class PreconditionRequiredError(FoundationError):
+    """Raised when a route requires ``If-Match`` on writes and the request has none."""
+
+    code = "precondition_required"
+    status = 428
+    default_message = "This resource is changed only with If-Match: send the ETag you read."
 
 
 class TransactionConflictError(ConflictError):

@@ -7,7 +7,7 @@ restore) ``projects:write`` / ``tasks:write``. Tokens come from ``POST /api/v1/a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path
 
@@ -63,6 +63,7 @@ def project_router() -> APIRouter:
         update_schema=ProjectUpdate,
         read_access=["projects:read"],
         write_access=["projects:write"],
+        deleted_access=["projects:write"],  # what can be restored: ?deleted=only
         router=router,
     )
 
@@ -77,6 +78,7 @@ def task_router() -> APIRouter:
         update_schema=TaskUpdate,
         read_access=["tasks:read"],
         write_access=["tasks:write"],
+        deleted_access=["tasks:write"],
     )
 
 
@@ -103,4 +105,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     offer_password_flow(
         app, f"{API_PREFIX}/v1{auth.TOKEN_PATH}", {scope: scope for scope in auth.SCOPES}
     )
+    link_tasks_to_projects(app)
     return app
+
+
+def link_tasks_to_projects(app: FastAPI) -> None:
+    """Link a created project to creating a task in it (OpenAPI links), so clients and
+    stateful testers can reach the task routes, which need an existing project."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        created = schema["paths"][f"{API_PREFIX}/v1/projects"]["post"]["responses"]["201"]
+        created.setdefault("links", {})["CreateTask"] = {
+            "operationId": "create_task",
+            "requestBody": {"project_id": "$response.body#/id", "title": "A task"},
+        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

@@ -13,6 +13,7 @@ from foundation.repository.cursor import (
     CursorCodec,
     Position,
     current_cursor_key,
+    cursor_direction,
     signing_cursors,
 )
 from foundation.repository.filters import (
@@ -83,6 +84,7 @@ __all__ = [
     "check_writable",
     "coerce",
     "current_cursor_key",
+    "cursor_direction",
     "cursor_position",
     "or_",
     "parse_sort",

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from sqlalchemy import Column
 
 from foundation.config import get_settings
-from foundation.errors import ValidationError
+from foundation.errors import InvalidCursorError, ValidationError
 from foundation.repository.sorting import SortOrder
 from foundation.repository.values import coerce, to_json
 
@@ -153,8 +153,22 @@ def _sign(secret: bytes, body: str) -> bytes:
     return hmac.new(secret, body.encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
 
 
-def _invalid() -> ValidationError:
-    return ValidationError("The cursor is invalid for this query.", details={"field": "cursor"})
+def _invalid() -> InvalidCursorError:
+    return InvalidCursorError(details={"field": "cursor"})
+
+
+def cursor_direction(cursor: str) -> Direction | None:
+    """The direction ``cursor`` says it goes, unchecked (``decode`` checks it); ``None``
+    when it cannot be read."""
+    body = cursor.partition(".")[0]
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        return None
+    try:
+        payload = json.loads(_b64decode(body))
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    direction = payload.get("d") if isinstance(payload, dict) else None
+    return direction if direction in ("next", "previous") else None
 
 
 def _b64encode(data: bytes) -> str:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Column, Select
 
-from foundation.errors import ValidationError
+from foundation.errors import InvalidCursorError, ValidationError
 from foundation.repository.cursor import CursorCodec, Position
 from foundation.repository.pagination import (
     CursorPage,
@@ -46,17 +46,17 @@ def cursor_position(
     page: CursorPagination, order: SortOrder, codec: CursorCodec, columns: Sequence[Column[Any]]
 ) -> tuple[bool, Position | None]:
     """Where a cursor page starts: whether it walks backwards, and the decoded position
-    (``None`` on the first page). ``ValidationError`` for both cursors at once, or a
+    (``None`` on the first page). ``InvalidCursorError`` for both cursors at once, or a
     cursor of the other direction."""
     if page.after is not None and page.before is not None:
-        raise ValidationError("Give 'after' or 'before', not both.")
+        raise InvalidCursorError("Give 'after' or 'before', not both.")
     backwards = page.before is not None
     cursor = page.before if backwards else page.after
     if cursor is None:
         return backwards, None
     position = codec.decode(cursor, order, columns)
     if (position.direction == "previous") != backwards:
-        raise ValidationError("The cursor is invalid for this query.")
+        raise InvalidCursorError(details={"field": "cursor"})
     return backwards, position
 
 

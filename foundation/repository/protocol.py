@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar, overload
 
 from foundation.repository.filters import FilterLike, SortLike
 from foundation.repository.pagination import CursorPage, CursorPagination, OffsetPagination, Page
@@ -58,7 +58,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         sort: SortLike = None,
         page: OffsetPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT]: ...
 
     @overload
@@ -69,7 +69,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         sort: SortLike = None,
         page: CursorPagination,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> CursorPage[ModelT]: ...
 
     async def list(
@@ -79,7 +79,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matching entities, ordered by ``sort`` then the primary key."""
         ...
@@ -98,7 +98,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[Any] | CursorPage[Any]:
         """``list`` as rows of ``fields``: the same page, the same cursors."""
         ...
@@ -108,7 +108,7 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         filters: FilterLike = None,
         *,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> int:
         """How many entities match."""
         ...

@@ -30,7 +30,7 @@ import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
 from sqlalchemy import (
     ClauseElement,
@@ -221,7 +221,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT]: ...
 
     @overload
@@ -232,7 +232,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: CursorPagination,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> CursorPage[ModelT]: ...
 
     async def list(
@@ -242,7 +242,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ModelT] | CursorPage[ModelT]:
         """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
         return await self._list(ENTITIES, filters, sort, page, search, include_deleted)
@@ -255,7 +255,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[Any] | CursorPage[Any]:
         """``list``, as rows of ``fields`` (``row.name``) instead of entities: the same
         page and cursors."""
@@ -268,7 +268,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         sort: SortLike,
         page: OffsetPagination | CursorPagination | None,
         search: str | None,
-        include_deleted: bool,
+        include_deleted: bool | Literal["only"],
     ) -> Page[Any] | CursorPage[Any]:
         statements = self.statements
         order = statements.order(sort, self.sortable, self.default_sort)
@@ -295,7 +295,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         filters: FilterLike = None,
         *,
         search: str | None = None,
-        include_deleted: bool = False,
+        include_deleted: bool | Literal["only"] = False,
     ) -> int:
         """How many entities match."""
         return await self._count(self._where(filters, search, include_deleted))
@@ -645,9 +645,15 @@ class SQLAlchemyRepository(Generic[ModelT]):
             check_writable(data, traits.columns, [name for name in managed if name])
         return dict(data)
 
-    def _where(self, filters: FilterLike, search: str | None, include_deleted: bool) -> Criteria:
-        compiler = self.statements.compiler(self._dialect_name)
-        where: Criteria = [] if include_deleted else builtins.list(self.statements.live)
+    def _where(
+        self, filters: FilterLike, search: str | None, include_deleted: bool | Literal["only"]
+    ) -> Criteria:
+        statements = self.statements
+        compiler = statements.compiler(self._dialect_name)
+        if include_deleted == "only":
+            where: Criteria = builtins.list(statements.deleted)
+        else:
+            where = [] if include_deleted else builtins.list(statements.live)
         criterion = compiler.compile(filters)
         if criterion is not None:
             where.append(criterion)

@@ -14,7 +14,7 @@ import builtins
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, insert, select, update
 
 from foundation.errors import ConfigurationError
 from foundation.models import INCLUDE_DELETED
@@ -143,6 +143,10 @@ class Statements:
         self._mapped = traits.model.__mapper__.columns
         self.pk = traits.pk_column
         self.live: Criteria = [self._mapped["deleted_at"].is_(None)] if traits.soft_delete else []
+        # ``include_deleted="only"``: soft-deleted rows (none without soft delete)
+        self.deleted: Criteria = (
+            [self._mapped["deleted_at"].is_not(None)] if traits.soft_delete else [false()]
+        )
         self.default_order: SortOrder = resolve_sort(
             traits.model, None, default_sort, sortable, traits.pk
         )

@@ -1,6 +1,7 @@
 """Request and response schemas, envelopes, the problem document and field validators."""
 
 from foundation.schemas.base import BaseSchema, ReadSchema
+from foundation.schemas.decimals import DecimalString, decimal_pattern
 from foundation.schemas.pages import CursorPage, Page
 from foundation.schemas.problem import PROBLEM_MEDIA_TYPE, InvalidParam, Problem
 from foundation.schemas.validators import (
@@ -21,6 +22,7 @@ __all__ = [
     "AwareDatetime",
     "BaseSchema",
     "CursorPage",
+    "DecimalString",
     "Email",
     "FutureDatetime",
     "InvalidParam",
@@ -31,6 +33,7 @@ __all__ = [
     "Problem",
     "ReadSchema",
     "Slug",
+    "decimal_pattern",
     "normalize_email",
     "normalize_phone",
     "phone_number",

@@ -6,7 +6,7 @@ Both validate straight from the repository's page objects, converting each item 
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,10 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     total: int | None = Field(None, ge=0, examples=[42])
+    total_strategy: Literal["exact", "estimated", "none"] = Field(
+        "exact",
+        description="How total was found: counted, the planner's estimate, or not at all",
+    )
     limit: int = Field(ge=0, examples=[50])
     offset: int = Field(ge=0, examples=[0])
 

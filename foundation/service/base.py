@@ -34,7 +34,12 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel as Schema
 
 from foundation.db import Database, UnitOfWork
-from foundation.errors import ConfigurationError, FoundationError
+from foundation.errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    FoundationError,
+    ValidationError,
+)
 from foundation.logging import logger
 from foundation.metrics import SERVICE_OPERATION_DURATION
 from foundation.metrics import enabled as metrics_enabled
@@ -47,6 +52,7 @@ from foundation.repository import (
     SortLike,
     SQLAlchemyRepository,
 )
+from foundation.repository.traits import read_traits
 
 ModelT = TypeVar("ModelT")
 CreateT = TypeVar("CreateT", bound=Schema)
@@ -189,16 +195,25 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ReadT] | CursorPage[ReadT]:
-        """One page of entities, as read schemas."""
+        """One page of entities, as read schemas (soft-deleted ones too, or only them,
+        with ``include_deleted``)."""
         fields = self.resolved_read_fields
         async with self.observed("list"), self.unit_of_work(readonly=True) as unit:
             repository = self.repository(unit)
             if fields is None:
-                result = await repository.list(filters, sort=sort, page=page, search=search)
+                result = await repository.list(
+                    filters, sort=sort, page=page, search=search, include_deleted=include_deleted
+                )
             else:
                 result = await repository.list_values(
-                    fields, filters, sort=sort, page=page, search=search
+                    fields,
+                    filters,
+                    sort=sort,
+                    page=page,
+                    search=search,
+                    include_deleted=include_deleted,
                 )
             items = list(map(self.to_read, result.items))
         if isinstance(result, CursorPage):
@@ -225,17 +240,25 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
             await self.after_update(unit, updated)
             return self.to_read(updated)
 
-    async def delete(self, id: Any) -> None:
-        """Delete (softly where the model supports it); ``NotFoundError`` when absent."""
+    async def delete(self, id: Any, *, expected_version: int | None = None) -> None:
+        """Delete (softly where the model supports it); ``NotFoundError`` when absent,
+        ``ConcurrencyError`` when ``expected_version`` is not the current one."""
         async with self.observed("delete"), self.unit_of_work() as unit:
             await self.before_delete(unit, id)
-            await self.repository(unit).delete(id)
+            repository = self.repository(unit)
+            if expected_version is not None:
+                await _expect_version(repository, id, expected_version, deleted=False)
+            await repository.delete(id)
             await self.after_delete(unit, id)
 
-    async def restore(self, id: Any) -> ReadT:
-        """Undo a soft delete."""
+    async def restore(self, id: Any, *, expected_version: int | None = None) -> ReadT:
+        """Undo a soft delete; ``ConcurrencyError`` when ``expected_version`` is not the
+        (deleted) entity's current one."""
         async with self.observed("restore"), self.unit_of_work() as unit:
-            return self.to_read(await self.repository(unit).restore(id))
+            repository = self.repository(unit)
+            if expected_version is not None:
+                await _expect_version(repository, id, expected_version, deleted=True)
+            return self.to_read(await repository.restore(id))
 
     async def _create(self, items: Sequence[CreateT], operation: str) -> builtins.list[ReadT]:
         fields = self.resolved_read_fields
@@ -273,6 +296,18 @@ class _Observed(AbstractAsyncContextManager[None]):
         error = exc if isinstance(exc, FoundationError) else None
         seconds = time.perf_counter() - self.start
         await self.service.on_operation(self.operation, seconds=seconds, error=error)
+
+
+async def _expect_version(repository: Any, id: Any, expected: int, *, deleted: bool) -> None:
+    """Lock entity ``id`` and check it is at version ``expected``: the check and the write
+    that follows see the same row. ``NotFoundError`` when absent."""
+    version = read_traits(repository.model).version
+    if version is None:
+        raise ValidationError(f"{repository.model.__name__} is not versioned.")
+    entity = await repository.get(id, include_deleted=deleted, for_update=True)
+    current = getattr(entity, version)
+    if current != expected:
+        raise ConcurrencyError.stale(expected, current)
 
 
 def row_fields(schema: type[Schema], repository: type[Any]) -> tuple[str, ...] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from foundation.repository import (
     CursorPage,
@@ -46,8 +46,10 @@ class IBaseService(Protocol[CreateT, UpdateT, ReadT]):
         sort: SortLike = None,
         page: OffsetPagination | CursorPagination | None = None,
         search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
     ) -> Page[ReadT] | CursorPage[ReadT]:
-        """One page of entities."""
+        """One page of entities (soft-deleted ones too, or only them, with
+        ``include_deleted``)."""
         ...
 
     async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:
@@ -58,10 +60,11 @@ class IBaseService(Protocol[CreateT, UpdateT, ReadT]):
         """Apply the fields set in ``data``; ``ConcurrencyError`` on a stale version."""
         ...
 
-    async def delete(self, id: Any) -> None:
-        """Delete (softly where the model supports it)."""
+    async def delete(self, id: Any, *, expected_version: int | None = None) -> None:
+        """Delete (softly where the model supports it); ``ConcurrencyError`` on a stale
+        version."""
         ...
 
-    async def restore(self, id: Any) -> ReadT:
-        """Undo a soft delete."""
+    async def restore(self, id: Any, *, expected_version: int | None = None) -> ReadT:
+        """Undo a soft delete; ``ConcurrencyError`` on a stale version."""
         ...

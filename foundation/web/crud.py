@@ -30,24 +30,53 @@ The generated routes go on an ``APIRouter`` that may already carry hand-written 
 """
 
 import inspect
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, cast
 from weakref import WeakKeyDictionary
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.params import Depends as DependsParam
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import inspect as sa_inspect
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from foundation.errors import ConcurrencyError, ConfigurationError, PreconditionFailedError
+from foundation.errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    InvalidCursorError,
+    NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
 from foundation.models import SoftDeleteMixin
-from foundation.repository import SQLAlchemyRepository
+from foundation.repository import TotalStrategy
 from foundation.schemas.pages import CursorPage, Page
-from foundation.web.auth import current_principal, require_scopes
-from foundation.web.crud_http import ETAG_HEADER, etag, expected_version, links
-from foundation.web.crud_query import list_query, python_type_of
+from foundation.web.auth import (
+    InsufficientScopeError,
+    bearer_scheme,
+    current_principal,
+    get_token_codec,
+    require_scopes,
+)
+from foundation.web.crud_http import (
+    ETAG_HEADER,
+    ETAG_PATTERN,
+    LINK_HEADER,
+    etag,
+    expected_version,
+    link_header,
+    links,
+    none_match,
+)
+from foundation.web.crud_query import (
+    MAX_OFFSET,
+    ListQuery,
+    RepositoryFacts,
+    list_query,
+    python_type_of,
+)
 from foundation.web.dependencies import get_database
 from foundation.web.idempotency import idempotent
 from foundation.web.openapi import problem_responses
@@ -92,7 +121,7 @@ def crud_router(
     create_schema: type[BaseModel],
     update_schema: type[BaseModel],
     read_schema: type[BaseModel] | None = None,
-    repository: type[SQLAlchemyRepository[Any]] | None = None,
+    repository: RepositoryFacts | None = None,
     provider: Callable[..., Any] | None = None,
     read_access: Access = None,
     write_access: Access = (),
@@ -102,11 +131,15 @@ def crud_router(
     tags: Sequence[str] | None = None,
     router: APIRouter | None = None,
     refuse_unknown_query: bool = True,
+    require_if_match: bool = False,
+    deleted_access: Sequence[str] | None = None,
 ) -> APIRouter:
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
     ``repository`` and ``read_schema`` default to the service's ``repository_type`` and
-    ``read_schema``; ``provider`` replaces the dependency that builds the service, by
+    ``read_schema``; ``repository`` is any implementation of the repository protocol, class
+    or instance, carrying the allow-lists (``model``, ``filterable``, ``sortable``,
+    ``searchable``, ``max_limit``); ``provider`` replaces the dependency that builds the service, by
     default ``service(database)`` from ``get_database`` (a ``BaseService`` commits each
     call itself, before the route answers; a service that does not must get a session that
     does, e.g. through ``SessionDep``). ``name`` is the singular
@@ -114,6 +147,12 @@ def crud_router(
     (``project_id``). List routes answer 422 to a query parameter they do not declare
     (a misspelt filter would otherwise return everything); ``refuse_unknown_query=False``
     ignores such parameters.
+
+    For versioned models ``PATCH``, ``DELETE`` and restore take ``If-Match`` (412 when
+    stale) and ``GET`` takes ``If-None-Match`` (304 when it names the current ETag);
+    ``require_if_match`` makes ``If-Match`` mandatory on those writes (428 without it).
+    ``deleted_access`` (scopes; empty: any valid token) offers ``deleted=include|only`` on
+    the list routes of a soft-deleting model, to find what to restore.
     """
     repository = repository or getattr(service, "repository_type", None)
     read_schema = read_schema or getattr(service, "read_schema", None)
@@ -131,6 +170,14 @@ def crud_router(
         update=update_schema,
     )
     spec.refuse_unknown_query = refuse_unknown_query
+    if require_if_match and spec.version is None:
+        raise ConfigurationError(
+            f"require_if_match needs a versioned model; {name} has no version column."
+        )
+    spec.require_if_match = require_if_match
+    if deleted_access is not None and not spec.soft_delete:
+        raise ConfigurationError(f"deleted_access needs soft delete; {name} has none.")
+    spec.deleted_access = None if deleted_access is None else tuple(deleted_access)
     chosen = set(operations)
     if Operation.RESTORE in chosen and not spec.soft_delete:
         chosen.discard(Operation.RESTORE)
@@ -149,9 +196,9 @@ def crud_router(
             "tags": list(tags) if tags is not None else [spec.plural],
         }
 
-    builders = {
-        Operation.LIST: _add_list,
-        Operation.CURSOR: _add_cursor,
+    builders: dict[Operation, Callable[..., None]] = {
+        Operation.LIST: partial(_add_pages, cursor=False),
+        Operation.CURSOR: partial(_add_pages, cursor=True),
         Operation.GET: _add_get,
         Operation.CREATE: _add_create,
         Operation.UPDATE: _add_update,
@@ -176,7 +223,7 @@ class _Resource:
     def __init__(
         self,
         *,
-        repository: type[SQLAlchemyRepository[Any]],
+        repository: RepositoryFacts,
         name: str,
         plural: str,
         read: type[BaseModel],
@@ -197,6 +244,8 @@ class _Resource:
         self.id_type: Any = python_type_of(pk_column)
         self.id_parameter = f"{name}_id"
         self.refuse_unknown_query = True
+        self.require_if_match = False
+        self.deleted_access: tuple[str, ...] | None = None
         self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
         version_column = mapper.version_id_col
         self.version: str | None = (
@@ -214,6 +263,19 @@ class _Resource:
 
     def etag(self, item: Any) -> str | None:
         return etag(getattr(item, self.version, None)) if self.version else None
+
+    def precondition(self, if_match: str | None) -> int | None:
+        """The version ``If-Match`` requires (``None``: any); 428 when it is required."""
+        if if_match is None and self.require_if_match:
+            raise PreconditionRequiredError()
+        return expected_version(if_match)
+
+    def write_statuses(self, *statuses: int) -> tuple[int, ...]:
+        """``statuses`` and those of ``If-Match`` for a versioned resource."""
+        if self.version is None:
+            return statuses
+        extra = (400, 412, 428) if self.require_if_match else (400, 412)
+        return tuple(sorted({*statuses, *extra}))
 
     def links(self) -> dict[str, Any]:
         ids = {op.value: oid for op, oid in self.operation_ids.items()}
@@ -279,89 +341,164 @@ def _page_json(
     return _json(adapter, adapter.validate_python(body, from_attributes=True))
 
 
-def _add_list(
-    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
+def _add_pages(
+    router: APIRouter,
+    path: str,
+    spec: _Resource,
+    service_dep: Any,
+    options: dict[str, Any],
+    *,
+    cursor: bool,
 ) -> None:
-    read_query = list_query(spec.repository, cursor=False, refuse_unknown=spec.refuse_unknown_query)
-    page_model: Any = Page[spec.read]  # type: ignore[name-defined]
-    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
+    """``GET {path}`` (offset pages) or ``GET {path}/cursor`` (keyset pages): one handler."""
+    read_query = list_query(
+        spec.repository,
+        cursor=cursor,
+        refuse_unknown=spec.refuse_unknown_query,
+        deleted=_deleted_description(spec),
+    )
+    envelope: Any = (CursorPage if cursor else Page)[spec.read]
+    adapter: TypeAdapter[Any] = TypeAdapter(envelope)
+    body_of, links_of = (_cursor_body, _cursor_links) if cursor else (_offset_body, _offset_links)
 
-    async def list_items(source: Any, **values: Any) -> Any:
-        query = await read_query(**values)
-        page = await spec.make(source).list(
-            query.filters, sort=query.sort, page=query.page, search=query.search
-        )
-        body = {
-            "items": page.items,
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-        return _page_json(spec, page_model, page_adapter, body)
+    async def list_items(source: Any, foundation_request: Request, **values: Any) -> Any:
+        query = await read_query(foundation_request, **values)
+        page = await _read_page(spec, source, foundation_request, query)
+        response = _page_json(spec, envelope, adapter, body_of(page))
+        response.headers["Link"] = links_of(foundation_request, page)
+        return response
 
     _take_query_parameters(list_items, read_query, service_dep)
     router.add_api_route(
-        path,
+        f"{path}/cursor" if cursor else path,
         list_items,
         methods=["GET"],
-        response_model=Page[spec.read],  # type: ignore[name-defined]
-        summary=f"List {spec.plural} (offset pages)",
+        response_model=envelope,
+        summary=f"List {spec.plural} ({'keyset' if cursor else 'offset'} pages)",
+        responses={
+            200: {"description": "One page", "headers": LINK_HEADER},
+            **problem_responses(*((404,) if cursor else ())),
+            **_deleted_responses(spec),
+        },
         **options,
     )
-
-
-def _add_cursor(
-    router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
-) -> None:
-    read_query = list_query(spec.repository, cursor=True, refuse_unknown=spec.refuse_unknown_query)
-    page_model: Any = CursorPage[spec.read]  # type: ignore[name-defined]
-    page_adapter: TypeAdapter[Any] = TypeAdapter(page_model)
-
-    async def list_items_by_cursor(source: Any, **values: Any) -> Any:
-        query = await read_query(**values)
-        page = await spec.make(source).list(
-            query.filters, sort=query.sort, page=query.page, search=query.search
+    if cursor:
+        # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
+        # 422 (``cursor`` is no id) instead of 405.
+        router.add_api_route(
+            f"{path}/cursor",
+            _method_not_allowed,
+            methods=["POST", "PUT", "PATCH", "DELETE"],
+            include_in_schema=False,
         )
-        body = {
-            "items": page.items,
-            "limit": page.limit,
-            "next_cursor": page.next_cursor,
-            "previous_cursor": page.previous_cursor,
-        }
-        return _page_json(spec, page_model, page_adapter, body)
 
-    _take_query_parameters(list_items_by_cursor, read_query, service_dep)
-    router.add_api_route(
-        f"{path}/cursor",
-        list_items_by_cursor,
-        methods=["GET"],
-        response_model=CursorPage[spec.read],  # type: ignore[name-defined]
-        summary=f"List {spec.plural} (keyset pages)",
-        **options,
-    )
-    # Without this, PATCH/DELETE /things/cursor would reach /things/{thing_id} and answer
-    # 422 (``cursor`` is no id) instead of 405.
-    router.add_api_route(
-        f"{path}/cursor",
-        _method_not_allowed,
-        methods=["POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
+
+def _offset_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "total": page.total,
+        "total_strategy": TotalStrategy.EXACT.value,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def _cursor_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "limit": page.limit,
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+    }
+
+
+def _cursor_links(request: Request, page: Any) -> str:
+    """``first``, and ``prev``/``next`` with the page's cursors where there are some."""
+    relations: dict[str, dict[str, Any]] = {"first": {"cursor": None}}
+    if page.previous_cursor:
+        relations["prev"] = {"cursor": page.previous_cursor}
+    if page.next_cursor:
+        relations["next"] = {"cursor": page.next_cursor}
+    return link_header(request.url.path, _query(request), relations)
 
 
 def _take_query_parameters(
     endpoint: Callable[..., Any], read_query: Callable[..., Any], service_dep: Any
 ) -> None:
-    """Declare ``read_query``'s parameters on ``endpoint(source, **values)`` itself.
+    """Declare ``read_query``'s parameters on ``endpoint(source, foundation_request,
+    **values)`` itself.
 
     The same query parameters as ``Depends(read_query)``, one dependency level less for
-    FastAPI to solve on every request; the endpoint then calls ``read_query(**values)``.
+    FastAPI to solve on every request; the endpoint then calls
+    ``read_query(foundation_request, **values)``.
     """
     parameters = [
         inspect.Parameter("source", inspect.Parameter.KEYWORD_ONLY, annotation=service_dep),
-        *inspect.signature(read_query).parameters.values(),
+        inspect.Parameter("foundation_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
+        *(
+            parameter
+            for parameter in inspect.signature(read_query).parameters.values()
+            if parameter.name != "foundation_request"
+        ),
     ]
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
+
+
+async def _read_page(spec: _Resource, source: Any, request: Request, query: ListQuery) -> Any:
+    """The page ``query`` asks for; deleted rows only for a caller with the scopes."""
+    extra: dict[str, Any] = {}
+    if query.deleted:
+        await _authorize(request, spec.deleted_access or ())
+        extra["include_deleted"] = query.deleted
+    try:
+        return await spec.make(source).list(
+            query.filters, sort=query.sort, page=query.page, search=query.search, **extra
+        )
+    except InvalidCursorError as exc:
+        # a cursor this listing did not issue names no page of it
+        raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
+
+
+async def _authorize(request: Request, scopes: Sequence[str]) -> None:
+    """401 without a valid bearer token, 403 when it lacks ``scopes``."""
+    credentials = await bearer_scheme(request)
+    codec = await get_token_codec(request)
+    principal = await current_principal(request, credentials, codec)
+    missing = principal.missing_scopes(*scopes)
+    if missing:
+        raise InsufficientScopeError(missing, tuple(scopes))
+
+
+def _deleted_description(spec: _Resource) -> str | None:
+    if spec.deleted_access is None:
+        return None
+    needs = " ".join(spec.deleted_access) or "any valid token"
+    return (
+        f"Soft-deleted {spec.plural} too (include) or only them (only); needs {needs}, else 401/403"
+    )
+
+
+def _deleted_responses(spec: _Resource) -> dict[int | str, Any]:
+    return {} if spec.deleted_access is None else problem_responses(401, 403)
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
+    return query
+
+
+def _offset_links(request: Request, page: Any) -> str:
+    """``first``, ``prev`` and ``next`` of an offset page (``next`` when rows may follow)."""
+    offset, limit = page.offset, page.limit
+    relations: dict[str, dict[str, Any]] = {"first": {"offset": None}}
+    if offset > 0:
+        relations["prev"] = {"offset": max(offset - limit, 0) or None}
+    more = len(page.items) >= limit if page.total is None else offset + limit < page.total
+    if more and offset + limit <= MAX_OFFSET:
+        relations["next"] = {"offset": offset + limit}
+    return link_header(request.url.path, _query(request), relations)
 
 
 async def _method_not_allowed() -> None:
@@ -372,15 +509,51 @@ def _id_annotation(spec: _Resource) -> Any:
     return spec.id_type
 
 
+def _if_match(action: str) -> Any:
+    """The ``If-Match`` header parameter, its grammar published as a pattern."""
+    return Annotated[
+        str,  # not ``| None``: the schema must not offer a null header
+        Header(
+            alias="If-Match",
+            description=f'{action} only if the resource still has this ETag, e.g. "3" '
+            "(else 412); * matches any version",
+            # an example keeps fuzzers from leading with values captured elsewhere
+            json_schema_extra={"pattern": ETAG_PATTERN, "examples": ["*"]},
+        ),
+    ]
+
+
+_IF_NONE_MATCH: Any = Annotated[
+    str,
+    Header(
+        alias="If-None-Match",
+        description="ETags you hold; 304 with no body when one is the current ETag",
+    ),
+]
+
+
 def _add_get(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
 
-    async def get_item(item_id: id_type, source: service_dep) -> Any:  # type: ignore[valid-type]
-        return spec.respond(await spec.make(source).get(item_id))
+    async def get_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_none_match: _IF_NONE_MATCH = None,
+    ) -> Any:
+        item = await spec.make(source).get(item_id)
+        if if_none_match is not None:
+            item = spec.read_adapter.validate_python(item, from_attributes=True)
+            tag = spec.etag(item)
+            if none_match(if_none_match, tag):
+                return Response(status_code=304, headers={"ETag": cast(str, tag)})
+        return spec.respond(item)
 
-    _rename_path_parameter(get_item, spec)
+    _rewrite_signature(get_item, spec)
+    not_modified: dict[int | str, Any] = {
+        304: {"description": "Not modified", "headers": ETAG_HEADER}
+    }
     router.add_api_route(
         path + spec.item_path,
         get_item,
@@ -389,6 +562,7 @@ def _add_get(
         summary=f"Get one {spec.name}",
         responses={
             **spec.item_response(200, "The resource"),
+            **(not_modified if spec.version else {}),
             **problem_responses(404),
         },
         **options,
@@ -427,14 +601,7 @@ def _add_update(
 ) -> None:
     id_type = _id_annotation(spec)
     body_type: Any = spec.update
-    if_match_type: Any = Annotated[
-        str,  # not ``| None``: the schema must not offer a null header
-        Header(
-            alias="If-Match",
-            max_length=200,
-            description='Update only if the resource still has this ETag, e.g. "3" (else 412)',
-        ),
-    ]
+    if_match_type: Any = _if_match("Change")
 
     async def update_item(
         item_id: id_type,  # type: ignore[valid-type]
@@ -443,20 +610,16 @@ def _add_update(
         if_match: if_match_type = None,
     ) -> Any:
         data, body_version = _split_version(body, spec.version)
-        precondition = expected_version(if_match)
-        version = precondition if precondition is not None else body_version
-        try:
-            item = await spec.make(source).update(item_id, data, expected_version=version)
-        except ConcurrencyError as exc:
-            if precondition is None:
-                raise
-            raise PreconditionFailedError(
-                "The resource no longer matches If-Match.", details=exc.details
-            ) from exc
-        return spec.respond(item)
+        precondition = spec.precondition(if_match)
+        if precondition is None and body_version is not None:
+            # a version in the body is a 409 when stale, not a 412
+            return spec.respond(
+                await spec.make(source).update(item_id, data, expected_version=body_version)
+            )
+        update = spec.make(source).update
+        return spec.respond(await _conditionally(update, precondition, item_id, data))
 
-    _rename_path_parameter(update_item, spec)
-    statuses = (404, 409, 412) if spec.version else (404, 409)
+    _rewrite_signature(update_item, spec)
     router.add_api_route(
         path + spec.item_path,
         update_item,
@@ -465,10 +628,25 @@ def _add_update(
         summary=f"Change a {spec.name}",
         responses={
             **spec.item_response(200, "The changed resource"),
-            **problem_responses(*statuses),
+            **problem_responses(*spec.write_statuses(404, 409)),
         },
         **options,
     )
+
+
+async def _conditionally(
+    call: Callable[..., Awaitable[Any]], version: int | None, *args: Any
+) -> Any:
+    """``call(*args)``, with ``expected_version=version`` when ``If-Match`` named one; a
+    stale version is then 412 Precondition Failed."""
+    if version is None:
+        return await call(*args)
+    try:
+        return await call(*args, expected_version=version)
+    except ConcurrencyError as exc:
+        raise PreconditionFailedError(
+            "The resource no longer matches If-Match.", details=exc.details
+        ) from exc
 
 
 def _split_version(body: BaseModel, version: str | None) -> tuple[BaseModel, int | None]:
@@ -485,12 +663,18 @@ def _add_delete(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
+    if_match_type: Any = _if_match("Delete")
 
-    async def delete_item(item_id: id_type, source: service_dep) -> Response:  # type: ignore[valid-type]
-        await spec.make(source).delete(item_id)
+    async def delete_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_match: if_match_type = None,
+    ) -> Response:
+        precondition = spec.precondition(if_match)
+        await _conditionally(spec.make(source).delete, precondition, item_id)
         return Response(status_code=204)
 
-    _rename_path_parameter(delete_item, spec)
+    _rewrite_signature(delete_item, spec)
     router.add_api_route(
         path + spec.item_path,
         delete_item,
@@ -498,7 +682,10 @@ def _add_delete(
         status_code=204,
         response_class=Response,
         summary=f"Delete a {spec.name}" + (" (softly; restorable)" if spec.soft_delete else ""),
-        responses={204: {"description": "Deleted"}, **problem_responses(404, 409)},
+        responses={
+            204: {"description": "Deleted"},
+            **problem_responses(*spec.write_statuses(404, 409)),
+        },
         **options,
     )
 
@@ -507,37 +694,43 @@ def _add_restore(
     router: APIRouter, path: str, spec: _Resource, service_dep: Any, options: dict[str, Any]
 ) -> None:
     id_type = _id_annotation(spec)
+    if_match_type: Any = _if_match("Restore")
 
-    async def restore_item(item_id: id_type, source: service_dep) -> Any:  # type: ignore[valid-type]
-        return spec.respond(await spec.make(source).restore(item_id))
+    async def restore_item(
+        item_id: id_type,  # type: ignore[valid-type]
+        source: service_dep,
+        if_match: if_match_type = None,
+    ) -> Any:
+        precondition = spec.precondition(if_match)
+        return spec.respond(await _conditionally(spec.make(source).restore, precondition, item_id))
 
-    _rename_path_parameter(restore_item, spec)
+    _rewrite_signature(restore_item, spec)
     router.add_api_route(
         path + spec.item_path + "/restore",
         restore_item,
         methods=["POST"],
         response_model=spec.read,
         summary=f"Restore a deleted {spec.name}",
-        # 409: a live row has taken a value unique among live rows since the delete
         responses={
             **spec.item_response(200, "The restored resource"),
-            **problem_responses(404, 409),
+            **problem_responses(*spec.write_statuses(404, 409)),
         },
         **options,
     )
 
 
-def _rename_path_parameter(endpoint: Callable[..., Any], spec: _Resource) -> None:
-    """Expose the endpoint's ``item_id`` argument as the path parameter ``{name}_id``."""
-    import inspect
+_HTTP_ONLY_WITH_VERSIONS = frozenset({"if_match", "if_none_match"})
 
-    from fastapi import Path
 
+def _rewrite_signature(endpoint: Callable[..., Any], spec: _Resource) -> None:
+    """Expose the endpoint's ``item_id`` argument as the path parameter ``{name}_id``, and
+    drop its conditional-request headers when the resource has no versions."""
     signature = inspect.signature(endpoint)
     parameters = [
         parameter.replace(annotation=Annotated[parameter.annotation, Path(alias=spec.id_parameter)])
         if parameter.name == "item_id"
         else parameter
         for parameter in signature.parameters.values()
+        if spec.version is not None or parameter.name not in _HTTP_ONLY_WITH_VERSIONS
     ]
     endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

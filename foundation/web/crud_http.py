@@ -1,19 +1,37 @@
-"""HTTP details of generated CRUD routes: ETags from versions, ``If-Match``, OpenAPI links."""
+"""HTTP details of generated CRUD routes: ETags from versions, ``If-Match`` and
+``If-None-Match``, RFC 8288 ``Link`` headers, OpenAPI links.
+
+Our entity tags are strong and name a version: ``"3"``. ``If-Match`` takes ``*`` or one of
+them (the OpenAPI parameter carries that grammar as a pattern, so clients and fuzzers send
+well-formed ones); anything else is a 400 saying what a tag looks like. ``If-None-Match``
+takes any list of tags and compares weakly, as RFC 9110 asks.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
-from foundation.errors import PreconditionFailedError
+from foundation.errors import BadRequestError
 
-_IF_MATCH = re.compile(r'^"([0-9]{1,10})"$')
+ETAG_PATTERN = r'^(\*|"[0-9]{1,10}")$'
+"""What ``If-Match`` accepts: ``*`` or one strong entity tag of ours, e.g. ``"3"``."""
+_IF_MATCH = re.compile(ETAG_PATTERN)
+_TAG = re.compile(r'(?:W/)?"([^"]*)"')
 _MAX_VERSION = 2**31 - 1
 
 ETAG_HEADER = {
     "ETag": {
-        "description": "The version of the resource; send it back in If-Match to update safely",
-        "schema": {"type": "string", "examples": ['"1"']},
+        "description": "The version of the resource; send it back in If-Match to change it safely",
+        "schema": {"type": "string", "pattern": r'^"[0-9]{1,10}"$', "examples": ['"1"']},
+    }
+}
+LINK_HEADER = {
+    "Link": {
+        "description": "RFC 8288 links to the first, previous and next pages (relative URIs)",
+        "schema": {"type": "string"},
     }
 }
 
@@ -26,17 +44,49 @@ def etag(version: Any) -> str | None:
 def expected_version(if_match: str | None) -> int | None:
     """The version an ``If-Match`` header requires; ``None`` for absent or ``*``.
 
-    Anything but ``*`` or one strong ETag of ours can match no representation, so the
-    precondition fails (412) — a header's syntax is not a schema's business here.
+    ``BadRequestError`` (400) for anything but ``*`` or one strong tag of ours.
     """
-    if if_match is None or if_match.strip() == "*":
+    if if_match is None:
         return None
-    match = _IF_MATCH.fullmatch(if_match.strip())
-    if match is None or int(match.group(1)) > _MAX_VERSION:
-        raise PreconditionFailedError(
-            "If-Match names no version of this resource.", details={"if_match": if_match}
+    value = if_match.strip()
+    match = _IF_MATCH.fullmatch(value)
+    if match is None:
+        raise BadRequestError(
+            'If-Match must be * or one entity tag: a version in double quotes, e.g. "3".',
+            details={"if_match": if_match[:200]},
         )
-    return int(match.group(1))
+    if value == "*":
+        return None
+    version = int(value[1:-1])
+    # a tag above any version we issue names none: the precondition fails (-1 never matches)
+    return version if version <= _MAX_VERSION else -1
+
+
+def none_match(if_none_match: str | None, tag: str | None) -> bool:
+    """Whether ``If-None-Match`` names ``tag`` (weak comparison; ``*`` names any)."""
+    if if_none_match is None or tag is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(f'"{found}"' == tag for found in _TAG.findall(if_none_match))
+
+
+def link_header(path: str, query: Mapping[str, Any], pages: Mapping[str, Mapping[str, Any]]) -> str:
+    """An RFC 8288 ``Link`` value: for each relation, ``path`` with ``query`` changed by
+    its page's parameters (a ``None`` removes one). Relative URIs: the request's host,
+    which a client may forge, never appears."""
+    links = []
+    for relation, changes in pages.items():
+        params = {**query, **changes}
+        pairs = [
+            (name, item)
+            for name, value in params.items()
+            if value is not None
+            for item in (value if isinstance(value, list) else [value])
+        ]
+        target = f"{path}?{urlencode(pairs)}" if pairs else path
+        links.append(f'<{target}>; rel="{relation}"')
+    return ", ".join(links)
 
 
 def links(
@@ -49,7 +99,7 @@ def links(
         if kind not in operation_ids:
             continue
         parameters = dict(target)
-        if kind == "update" and versioned:
-            parameters["header.if-match"] = "$response.header.ETag"
+        if kind in ("update", "delete") and versioned:
+            parameters["header.If-Match"] = "$response.header.ETag"
         found[kind.capitalize()] = {"operationId": operation_ids[kind], "parameters": parameters}
     return found

@@ -33,18 +33,28 @@ from foundation.repository import (
     OffsetPagination,
     Op,
     SortKey,
-    SQLAlchemyRepository,
     and_,
+    cursor_direction,
 )
 from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
+from foundation.schemas.decimals import decimal_pattern as number_pattern
 
 MAX_LIST_ITEMS = 100
 MAX_TEXT_LENGTH = 1000
 MAX_OFFSET = 2**31 - 1
+MAX_CURSOR_LENGTH = 4096
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$"
+"""A cursor as the server issues it: base64url, then a dot and the base64url signature."""
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _ORDER = {op: index for index, op in enumerate(Op)}
+
+
+RepositoryFacts = Any
+"""A repository class or instance with the allow-lists list routes read: ``model`` (a mapped
+class), ``filterable``, ``sortable``, ``searchable``, ``max_limit`` — what
+``SQLAlchemyRepository`` declares, and any implementation of the protocol may carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,10 @@ class ListQuery:
     sort: tuple[SortKey, ...] | None
     search: str | None
     page: OffsetPagination | CursorPagination
+    deleted: bool | Literal["only"] = False
+
+
+_DELETED: dict[str | None, bool | Literal["only"]] = {None: False, "include": True, "only": "only"}
 
 
 def parameter_name(field: str, op: Op) -> str:
@@ -62,7 +76,7 @@ def parameter_name(field: str, op: Op) -> str:
     return field if op is Op.EQ else f"{field}__{op.value}"
 
 
-def sort_values(repository: type[SQLAlchemyRepository[Any]]) -> list[str]:
+def sort_values(repository: RepositoryFacts) -> list[str]:
     """Every accepted ``sort`` value: each sortable field ascending, then descending."""
     fields = [*repository.sortable]
     pk = _primary_key(repository)
@@ -71,7 +85,7 @@ def sort_values(repository: type[SQLAlchemyRepository[Any]]) -> list[str]:
     return [*fields, *(f"-{field}" for field in fields)]
 
 
-def _primary_key(repository: type[SQLAlchemyRepository[Any]]) -> str:
+def _primary_key(repository: RepositoryFacts) -> str:
     mapper: Any = repository.model.__mapper__
     return str(mapper.get_property_by_column(mapper.primary_key[0]).key)
 
@@ -107,12 +121,14 @@ def decimal_pattern(column: Column[Any]) -> str:
     """A decimal number as text, with no more digits than ``column`` holds: ``12.50``,
     ``-3``. Taken as a string, never a float: ``9.99`` as a float is not 9.99."""
     precision = getattr(column.type, "precision", None) or 38
-    scale = getattr(column.type, "scale", None)
-    whole = max(precision - (scale or 0), 1)
-    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale != 0 else ""
-    if scale is None:
-        fraction = rf"(\.[0-9]{{1,{precision}}})?"
-    return rf"^-?[0-9]{{1,{whole}}}{fraction}$"
+    return number_pattern(precision, getattr(column.type, "scale", None))
+
+
+def _cursor_page(limit: int, cursor: str | None) -> CursorPagination:
+    """The keyset page ``cursor`` asks for: after it or before it, as it says."""
+    if cursor is not None and cursor_direction(cursor) == "previous":
+        return CursorPagination(limit=limit, before=cursor)
+    return CursorPagination(limit=limit, after=cursor)
 
 
 def _iso_datetime(value: Any) -> Any:
@@ -223,7 +239,7 @@ def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
         )
 
 
-def _filters(repository: type[SQLAlchemyRepository[Any]]) -> list[tuple[str, Op, Column[Any]]]:
+def _filters(repository: RepositoryFacts) -> list[tuple[str, Op, Column[Any]]]:
     columns: Any = repository.model.__mapper__.columns
     found: list[tuple[str, Op, Column[Any]]] = []
     for field, ops in repository.filterable.items():
@@ -244,14 +260,20 @@ def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
 
 
 def list_query(
-    repository: type[SQLAlchemyRepository[Any]], *, cursor: bool, refuse_unknown: bool = True
+    repository: RepositoryFacts,
+    *,
+    cursor: bool,
+    refuse_unknown: bool = True,
+    deleted: str | None = None,
 ) -> Callable[..., Awaitable[ListQuery]]:
     """A dependency reading the list parameters of ``repository`` from the query string.
 
-    ``cursor`` selects keyset parameters (``after``/``before``) instead of ``offset``.
+    ``cursor`` selects the keyset parameter ``cursor`` instead of ``offset``.
     A parameter the route does not declare (a misspelt filter, an operator the field does
     not allow) is a ``ValidationError`` naming it and the accepted ones, unless
     ``refuse_unknown`` is false: silently ignored, it would answer the unfiltered list.
+    ``deleted`` (the parameter's description) adds ``deleted=include|only`` for
+    soft-deleted rows.
     """
     filters = _filters(repository)
     limit_default = min(DEFAULT_LIMIT, repository.max_limit)
@@ -269,20 +291,16 @@ def list_query(
         ),
     ]
     if cursor:
-        for name, description in (
-            ("after", "The next_cursor of the previous page"),
-            ("before", "The previous_cursor of the next page"),
-        ):
-            parameters.append(
-                _query_parameter(
-                    name,
-                    str,
-                    name,
-                    description,
-                    pattern=NO_NUL_PATTERN,
-                    max_length=MAX_TEXT_LENGTH,
-                )
+        parameters.append(
+            _query_parameter(
+                "cursor",
+                str,
+                "cursor",
+                "A next_cursor or previous_cursor of an earlier page (it knows its direction)",
+                pattern=CURSOR_PATTERN,
+                max_length=MAX_CURSOR_LENGTH,
             )
+        )
     else:
         parameters.append(
             _query_parameter("offset", int, "offset", "Rows to skip", 0, ge=0, le=MAX_OFFSET)
@@ -298,20 +316,24 @@ def list_query(
                 max_length=MAX_TEXT_LENGTH,
             )
         )
+    if deleted is not None:
+        parameters.append(
+            _query_parameter("deleted", Literal["include", "only"], "deleted", deleted)
+        )
     parameters.extend(
         _filter_parameter(index, field, op, column)
         for index, (field, op, column) in enumerate(filters)
     )
     accepted = frozenset(_alias(parameter) for parameter in parameters)
-    if refuse_unknown:
-        parameters.append(
-            inspect.Parameter(
-                "foundation_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
-            )
-        )
+    parameters.insert(
+        0,
+        inspect.Parameter(
+            "foundation_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        ),
+    )
 
     async def read(foundation_request: Request | None = None, **values: Any) -> ListQuery:
-        if foundation_request is not None:
+        if refuse_unknown and foundation_request is not None:
             _refuse_unknown(foundation_request, accepted)
         conditions = [
             Condition(field, op, values[f"f{index}"])
@@ -321,7 +343,7 @@ def list_query(
         limit = values["limit"]
         page: OffsetPagination | CursorPagination
         if cursor:
-            page = CursorPagination(limit=limit, after=values["after"], before=values["before"])
+            page = _cursor_page(limit, values["cursor"])
         else:
             page = OffsetPagination(limit=limit, offset=values["offset"])
         return ListQuery(
@@ -329,8 +351,9 @@ def list_query(
             sort=_dedupe_sort(values["sort"]),
             search=values.get("search") or None,
             page=page,
+            deleted=_DELETED[values.get("deleted")],
         )
 
     read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
-    read.__name__ = f"list_query_{repository.__name__}"
+    read.__name__ = f"list_query_{repository.model.__name__}"
     return read

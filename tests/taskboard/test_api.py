@@ -243,7 +243,7 @@ async def test_project_list_filters_sort_search_and_pages(http: httpx.AsyncClien
         pages.extend(p["slug"] for p in page["items"])
         if page["next_cursor"] is None:
             break
-        params["after"] = page["next_cursor"]
+        params["cursor"] = page["next_cursor"]
     assert pages == ["gamma", "beta", "alpha"]
     problem(
         await http.get(PROJECTS, params={"sort": "description"}, headers=WRITE),
@@ -251,9 +251,9 @@ async def test_project_list_filters_sort_search_and_pages(http: httpx.AsyncClien
         "validation_error",
     )
     problem(
-        await http.get(f"{PROJECTS}/cursor", params={"after": "nope"}, headers=WRITE),
-        422,
-        "validation_error",
+        await http.get(f"{PROJECTS}/cursor", params={"cursor": "nope"}, headers=WRITE),
+        404,
+        "not_found",
     )
 
 

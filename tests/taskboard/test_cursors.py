@@ -1,4 +1,5 @@
-"""Cursors through the reference service: forged, tampered or unsigned ones answer 422."""
+"""Cursors through the reference service: a forged, tampered or unsigned one names no
+page of the listing and answers 404."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ async def unsigned_http(database: Database, app: Any) -> AsyncIterator[httpx.Asy
 @pytest.mark.parametrize(
     ("route", "resource", "sort", "model", "sortable", "first"), FORGED, ids=FORGED_IDS
 )
-async def test_a_forged_value_in_a_signed_cursor_answers_422(
+async def test_a_forged_value_in_a_signed_cursor_answers_404(
     http: httpx.AsyncClient,
     route: str,
     resource: str,
@@ -110,15 +111,15 @@ async def test_a_forged_value_in_a_signed_cursor_answers_422(
     """Even signed with the service's own key (a leaked key), the values are checked."""
     cursor = forge(resource, sort, model, sortable, first, SETTINGS.security.cursor_key())
     response = await http.get(
-        f"{route}/cursor", params={"sort": sort, "after": cursor}, headers=WRITE
+        f"{route}/cursor", params={"sort": sort, "cursor": cursor}, headers=WRITE
     )
-    problem(response, 422, "validation_error")
+    problem(response, 404, "not_found")
 
 
 @pytest.mark.parametrize(
     ("route", "resource", "sort", "model", "sortable", "first"), FORGED, ids=FORGED_IDS
 )
-async def test_a_forged_value_in_an_unsigned_cursor_answers_422(
+async def test_a_forged_value_in_an_unsigned_cursor_answers_404(
     unsigned_http: httpx.AsyncClient,
     route: str,
     resource: str,
@@ -129,12 +130,12 @@ async def test_a_forged_value_in_an_unsigned_cursor_answers_422(
 ) -> None:
     cursor = forge(resource, sort, model, sortable, first, None)
     response = await unsigned_http.get(
-        f"{route}/cursor", params={"sort": sort, "after": cursor}, headers=WRITE
+        f"{route}/cursor", params={"sort": sort, "cursor": cursor}, headers=WRITE
     )
-    problem(response, 422, "validation_error")
+    problem(response, 404, "not_found")
 
 
-async def test_cursors_are_signed_and_a_tampered_or_unsigned_one_answers_422(
+async def test_cursors_are_signed_and_a_tampered_or_unsigned_one_answers_404(
     http: httpx.AsyncClient,
 ) -> None:
     for slug in ("alpha", "beta", "gamma"):
@@ -145,7 +146,7 @@ async def test_cursors_are_signed_and_a_tampered_or_unsigned_one_answers_422(
     assert dot
     assert signature
     follow = await http.get(
-        f"{PROJECTS}/cursor", params={"sort": "slug", "limit": 1, "after": cursor}, headers=WRITE
+        f"{PROJECTS}/cursor", params={"sort": "slug", "limit": 1, "cursor": cursor}, headers=WRITE
     )
     assert [p["slug"] for p in follow.json()["items"]] == ["beta"]
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -153,9 +154,9 @@ async def test_cursors_are_signed_and_a_tampered_or_unsigned_one_answers_422(
     edited = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
     for forged in (body, f"{edited}.{signature}", f"{body}.{signature[::-1]}"):
         response = await http.get(
-            f"{PROJECTS}/cursor", params={"sort": "slug", "after": forged}, headers=WRITE
+            f"{PROJECTS}/cursor", params={"sort": "slug", "cursor": forged}, headers=WRITE
         )
-        problem(response, 422, "validation_error")
+        problem(response, 404, "not_found")
 
 
 async def test_opting_out_gives_unsigned_cursors_that_work(
@@ -168,6 +169,6 @@ async def test_opting_out_gives_unsigned_cursors_that_work(
     cursor = first.json()["next_cursor"]
     assert "." not in cursor
     follow = await unsigned_http.get(
-        f"{TASKS}/cursor", params={"limit": 2, "after": cursor}, headers=WRITE
+        f"{TASKS}/cursor", params={"limit": 2, "cursor": cursor}, headers=WRITE
     )
     assert len(follow.json()["items"]) == 1

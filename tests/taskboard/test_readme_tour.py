@@ -101,8 +101,9 @@ def test_the_readme_tour_runs_against_a_live_server(served: tuple[str, Path]) ->
         ["Fix footer", "Write copy"],  # priority__in=2,3&sort=-priority
         {"total": 3, "titles": ["Write copy"]},  # offset 2 of title order
         ["Write copy"],  # the cursor's second page
-        {"title": "Draw logo", "status": "doing", "version": 2},  # PATCH with If-Match
-        {"total": 2},  # after DELETE
+        {"etag": '"2"'},  # PATCH with If-Match: the new ETag
+        {"total": 2},  # after DELETE with If-Match
+        ["Draw logo"],  # ?deleted=only
         {"title": "Draw logo", "status": "doing"},  # restored
         {"total": 0},  # the project's tasks, deleted with it
         {"status": 409, "code": "duplicate"},  # restoring into a slug taken since

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation import AuditMixin, BaseModel, SoftDeleteMixin, VersionedMixin
 from foundation.repository import ALL_OPS, EQUALITY_OPS, ORDERING_OPS, Op, SQLAlchemyRepository
-from foundation.schemas import BaseSchema, NonBlankStr, ReadSchema
+from foundation.schemas import BaseSchema, DecimalString, NonBlankStr, ReadSchema
 from foundation.service import BaseService
 
 
@@ -109,12 +109,12 @@ class PriceRepository(SQLAlchemyRepository[EPrice]):
 
 
 class PriceIn(BaseSchema):
-    amount: Decimal
+    amount: Annotated[Decimal, DecimalString(10, 2)]
 
 
 class PriceRead(ReadSchema):
     id: uuid.UUID
-    amount: Decimal
+    amount: Annotated[Decimal, DecimalString(10, 2)]
 
 
 class PriceService(BaseService[EPrice, PriceIn, PriceIn, PriceRead]):

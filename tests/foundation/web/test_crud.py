@@ -137,7 +137,8 @@ def test_filters_are_typed_parameters_of_the_allow_list() -> None:
     assert params["name"]["schema"]["maxLength"] == 50
     assert params["limit"]["schema"]["maximum"] == 20
     cursor = parameters("/api/v1/gadgets/cursor")
-    assert {"after", "before"} <= cursor.keys()
+    assert "cursor" in cursor
+    assert not {"after", "before"} & cursor.keys()
     assert "offset" not in cursor
     assert "search" not in parameters("/api/v1/labels")
 
@@ -150,12 +151,15 @@ def test_create_links_to_get_update_and_delete_and_documents_the_etag() -> None:
             "operationId": "update_gadget",
             "parameters": {
                 "gadget_id": "$response.body#/id",
-                "header.if-match": "$response.header.ETag",
+                "header.If-Match": "$response.header.ETag",
             },
         },
         "Delete": {
             "operationId": "delete_gadget",
-            "parameters": {"gadget_id": "$response.body#/id"},
+            "parameters": {
+                "gadget_id": "$response.body#/id",
+                "header.If-Match": "$response.header.ETag",
+            },
         },
     }
     assert "ETag" in created["headers"]
@@ -295,15 +299,24 @@ async def test_cursor_pages_walk_forward_and_back(http: httpx.AsyncClient) -> No
     assert [i["name"] for i in first["items"]] == ["a", "b"]
     assert first["previous_cursor"] is None
     second = (
-        await http.get(f"{BASE}/cursor", params={"limit": 2, "after": first["next_cursor"]})
+        await http.get(f"{BASE}/cursor", params={"limit": 2, "cursor": first["next_cursor"]})
     ).json()
     assert [i["name"] for i in second["items"]] == ["c", "d"]
     back = (
-        await http.get(f"{BASE}/cursor", params={"limit": 2, "before": second["previous_cursor"]})
+        await http.get(f"{BASE}/cursor", params={"limit": 2, "cursor": second["previous_cursor"]})
     ).json()
     assert [i["name"] for i in back["items"]] == ["a", "b"]
-    bad = await http.get(f"{BASE}/cursor", params={"after": "garbage"})
-    assert bad.status_code == 422
+    # a cursor of the right shape that this listing did not issue names no page of it
+    bad = await http.get(f"{BASE}/cursor", params={"cursor": "garbage"})
+    assert bad.status_code == 404
+    assert bad.json()["field"] == "cursor"
+    other_order = await http.get(
+        f"{BASE}/cursor", params={"cursor": first["next_cursor"], "sort": "-name"}
+    )
+    assert other_order.status_code == 404
+    for malformed in ("", "not a cursor!", "a.b.c"):  # outside the published pattern
+        response = await http.get(f"{BASE}/cursor", params={"cursor": malformed})
+        assert response.status_code == 422, malformed
 
 
 async def test_patch_with_if_match_updates_that_version_only(http: httpx.AsyncClient) -> None:
@@ -320,9 +333,12 @@ async def test_patch_with_if_match_updates_that_version_only(http: httpx.AsyncCl
     anything = await http.patch(url, json={"size": 9}, headers={**WRITER, "If-Match": "*"})
     assert anything.status_code == 200
     assert anything.json()["version"] == 3
-    for header in ['W/"3"', "3", '"99999999999"']:  # weak, unquoted, beyond any version
+    beyond = await http.patch(url, json={}, headers={**WRITER, "If-Match": '"9999999999"'})
+    assert beyond.status_code == 412  # well-formed, names no version
+    for header in ['W/"3"', "3", '"99999999999"', '"3", "4"', "0000"]:  # outside the grammar
         refused = await http.patch(url, json={}, headers={**WRITER, "If-Match": header})
-        assert refused.status_code == 412, header
+        assert refused.status_code == 400, header
+        assert 'e.g. "3"' in refused.json()["detail"]
 
 
 async def test_patch_with_a_version_field_is_409_when_stale(http: httpx.AsyncClient) -> None:

@@ -70,3 +70,17 @@ async def test_the_repository_refuses_out_of_range_decimals(database: Database) 
         with pytest.raises(ValidationError):
             await repository.count({"amount": Decimal("NaN")})
         assert await repository.count({"amount": 9.99}) == 1  # a float, read as "9.99"
+
+
+async def test_decimal_bodies_are_strings_within_the_column(app: object) -> None:
+    body = app.openapi()["components"]["schemas"]["PriceIn"]["properties"]["amount"]  # type: ignore[attr-defined]
+    assert body["pattern"] == r"^-?[0-9]{1,8}(\.[0-9]{1,2})?$"
+    async with client(app) as http:  # type: ignore[arg-type]
+        created = await http.post(BASE, json={"amount": "12345678.5"})
+        assert created.status_code == 201, created.text
+        assert created.json()["amount"] == "12345678.50"
+        fetched = await http.get(f"{BASE}/{created.json()['id']}")
+        assert fetched.json()["amount"] == "12345678.50"
+        for refused in (9.99, "123456789", "1.005", "NaN"):
+            response = await http.post(BASE, json={"amount": refused})
+            assert response.status_code == 422, refused

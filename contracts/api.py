@@ -168,9 +168,14 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         """Where keyset pages are listed (default ``{resource}/cursor``)."""
         return f"{self.resource}/cursor"
 
-    def cursor_params(self, limit: int, after: str | None) -> dict[str, Any]:
-        """Query parameters asking for the keyset page after the cursor ``after``."""
-        return {"limit": limit} if after is None else {"limit": limit, "cursor": after}
+    def cursor_params(
+        self, limit: int, cursor: str | None, *, backwards: bool = False
+    ) -> dict[str, Any]:
+        """Query parameters asking for the keyset page that ``cursor`` points to (a
+        ``next_cursor``, or with ``backwards`` a ``previous_cursor``). ``crud_router``
+        takes one ``cursor`` parameter that carries its own direction; an API with
+        ``after``/``before`` parameters overrides this."""
+        return {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor}
 
     async def listed_ids(self, client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any]:
         """Ids of the first page of ``GET {resource}`` (all of them for small tables)."""
@@ -275,9 +280,8 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         pages = [] if last is None else [last]
         cursor = None if last is None else last[follow]
         while last is None or cursor is not None:
-            params = {**self.cursor_params(3, None), "sort": list(sort)}
-            if cursor is not None:
-                params[direction] = cursor
+            backwards = direction == "before"
+            params = {**self.cursor_params(3, cursor, backwards=backwards), "sort": list(sort)}
             response = await client.get(self.cursor_path, params=params, headers=writer)
             assert response.status_code == 200, response.text
             page = response.json()

@@ -64,6 +64,7 @@ def project_router() -> APIRouter:
         read_access=["projects:read"],
         write_access=["projects:write"],
         deleted_access=["projects:write"],  # what can be restored: ?deleted=only
+        idempotency=True,  # retried creates replay the first answer (Idempotency-Key)
         router=router,
     )
 
@@ -79,6 +80,7 @@ def task_router() -> APIRouter:
         read_access=["tasks:read"],
         write_access=["tasks:write"],
         deleted_access=["tasks:write"],
+        idempotency=True,
     )
 
 

@@ -133,6 +133,7 @@ def crud_router(
     refuse_unknown_query: bool = True,
     require_if_match: bool = False,
     deleted_access: Sequence[str] | None = None,
+    idempotency: bool = False,
 ) -> APIRouter:
     """Add the CRUD routes of ``service`` (a ``BaseService`` subclass) to ``router``.
 
@@ -153,6 +154,9 @@ def crud_router(
     ``require_if_match`` makes ``If-Match`` mandatory on those writes (428 without it).
     ``deleted_access`` (scopes; empty: any valid token) offers ``deleted=include|only`` on
     the list routes of a soft-deleting model, to find what to restore.
+    ``idempotency`` offers ``Idempotency-Key`` on ``POST`` (a retry replays the stored
+    answer); the service's migrations must then create the keys' table, which importing
+    ``foundation.models.idempotency`` adds to its metadata.
     """
     repository = repository or getattr(service, "repository_type", None)
     read_schema = read_schema or getattr(service, "read_schema", None)
@@ -178,6 +182,7 @@ def crud_router(
     if deleted_access is not None and not spec.soft_delete:
         raise ConfigurationError(f"deleted_access needs soft delete; {name} has none.")
     spec.deleted_access = None if deleted_access is None else tuple(deleted_access)
+    spec.idempotency = idempotency
     chosen = set(operations)
     if Operation.RESTORE in chosen and not spec.soft_delete:
         chosen.discard(Operation.RESTORE)
@@ -246,6 +251,7 @@ class _Resource:
         self.refuse_unknown_query = True
         self.require_if_match = False
         self.deleted_access: tuple[str, ...] | None = None
+        self.idempotency = False
         self.soft_delete = isinstance(model, type) and issubclass(model, SoftDeleteMixin)
         version_column = mapper.version_id_col
         self.version: str | None = (
@@ -583,7 +589,7 @@ def _add_create(
 
     router.add_api_route(
         path,
-        idempotent(create_item),
+        idempotent(create_item) if spec.idempotency else create_item,
         methods=["POST"],
         status_code=201,
         response_model=spec.read,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import socket
@@ -126,8 +127,51 @@ def _schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
     print("$", " ".join("Authorization: Bearer ***" if "Bearer" in c else c for c in command))
     # from an empty directory: no schemathesis.toml is picked up, the document alone decides
     with tempfile.TemporaryDirectory() as empty:
-        result = subprocess.run(command, cwd=empty, env=_environment(), check=False)
-    return result.returncode
+        result = subprocess.run(
+            command, cwd=empty, env=_environment(), check=False, capture_output=True, text=True
+        )
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if result.returncode == 0:
+        return 0
+    return 0 if _only_known_false_positives(result.stdout) else result.returncode
+
+
+# ST202 ("schema-valid request rejected") answers that are right by the HTTP standards but
+# that schemathesis' positive-data check cannot know: the answer's status and problem code.
+KNOWN_FALSE_POSITIVES = {
+    # a well-formed but stale entity tag: RFC 9110 §13.1.1 requires 412 (the check's
+    # default statuses leave it out)
+    ("412", "precondition_failed"),
+    # one Idempotency-Key sent again with another body: 422 as the IETF
+    # Idempotency-Key draft prescribes (the fuzzer repeats its minimal key)
+    ("422", "idempotency_key_reused"),
+    # `If-Match: 0`, which schemathesis' coverage phase counts as matching the documented
+    # entity-tag pattern ^(\*|"[0-9]{1,10}")$; it does not (no quotes)
+    ("400", "bad_request"),
+}
+
+
+def _only_known_false_positives(output: str) -> bool:
+    """Whether every finding is an ST202 answer listed in ``KNOWN_FALSE_POSITIVES``."""
+    checks = set(re.findall(r"(?m)^\s*❌ (ST\d+)", output))
+    answers = re.findall(r"(?m)^\[(\d{3})\] [^\n]*\n\s*\n\s*`(\{.*?\})`", output)
+    found = {(status, json.loads(body).get("code")) for status, body in answers}
+    bad_requests = [json.loads(body) for status, body in answers if status == "400"]
+    if_match_only = all("if_match" in body for body in bad_requests)
+    unknown = found - KNOWN_FALSE_POSITIVES
+    print(f"fuzz.py: checks failed {sorted(checks)}; answers {sorted(found)}")
+    counted = sum(map(int, re.findall(r"(?m)^\s*❌ ST\d+ [^:\n]*: (\d+)$", output)))
+    if counted != len(answers):  # a finding without a problem answer (a crash, a timeout)
+        print(f"fuzz.py: {counted} findings, {len(answers)} with a problem answer")
+        return False
+    if checks == {"ST202"} and answers and not unknown and if_match_only:
+        print(
+            "fuzz.py: every finding is a known false positive of ST202 (see KNOWN_FALSE_POSITIVES)"
+        )
+        return True
+    print(f"fuzz.py: unexplained findings: {sorted(unknown) or sorted(checks)}")
+    return False
 
 
 def _environment(url: str | None = None) -> dict[str, str]:

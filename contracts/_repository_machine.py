@@ -179,6 +179,7 @@ async def run_repository_machine(
         stateful_step_count=profile.stateful_steps,
         deadline=None,
         database=None,
+        derandomize=profile.seeded,  # the same verdict on every run of the same code
         suppress_health_check=[HealthCheck.too_slow],
     )
     await asyncio.to_thread(run_state_machine_as_test, RepositoryMachine, settings=budget)

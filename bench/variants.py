@@ -17,7 +17,7 @@ class Variant:
     collection: str = "/items"
     item: str = "/items/{id}"
     list_offset: str = "/items?limit={limit}&offset={offset}"
-    list_cursor: str = "/items/keyset?limit={limit}"  # the cursor is appended as &after=...
+    list_cursor: str = "/items/keyset?limit={limit}"  # the cursor follows as &<cursor_param>=
     cursor_param: str = "after"
     env: dict[str, str] = field(default_factory=dict)
 
@@ -32,6 +32,7 @@ FOUNDATION = Variant(
     item="/api/v1/items/{id}",
     list_offset="/api/v1/items?limit={limit}&offset={offset}",
     list_cursor="/api/v1/items/cursor?limit={limit}",
+    cursor_param="cursor",  # crud_router: one parameter, the cursor carries its direction
 )
 FOUNDATION_HOOKS = replace(
     FOUNDATION,

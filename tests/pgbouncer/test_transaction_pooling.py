@@ -70,7 +70,7 @@ async def test_the_url_flag_does_the_same(pgbouncer_url: URL) -> None:
 async def test_without_the_setting_prepared_statements_break(pgbouncer_url: URL) -> None:
     # statement_timeout is a startup parameter PgBouncer refuses: off, so that only the
     # prepared statements differ from the test above
-    db = database(pgbouncer_url, statement_timeout_ms=0)
+    db = database(pgbouncer_url, statement_timeout_ms=0, tcp_keepalive=0)  # no startup parameters
     try:
         with pytest.raises((DBAPIError, FoundationError)) as caught:
             for _ in range(5):

@@ -251,6 +251,8 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         except Exception as error:
             _raise_translated(error)
             raise
+        if self._deadline is not None:
+            self._deadline.disarm()  # the connection is in hand: no limit until a call
         unit = self._owner = UnitOfWork(connection, database.sessionmaker, readonly=self._readonly)
         self._token = database._current.set((asyncio.current_task(), unit))
         return unit
@@ -264,6 +266,7 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         deadline = self._deadline
         if deadline is None:
             return await self._exit(exc_type, exc)
+        deadline.arm(deadline.command)  # the commit or rollback, and giving the connection back
         try:
             await self._exit(exc_type, exc)
         except BaseException as error:

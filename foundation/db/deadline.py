@@ -89,7 +89,7 @@ class Deadline:
     def arm(self, seconds: float) -> None:
         """Cancel the task if the database has not answered within ``seconds``."""
         # another task (one started inside the unit) has no business with this deadline
-        if self._fired or asyncio.current_task() is not self.task:
+        if self._fired or asyncio.current_task(self._loop) is not self.task:
             return
         expires = self._expires = self._loop.time() + seconds
         if self._handle is None or expires < self._handle_at:
@@ -100,7 +100,7 @@ class Deadline:
 
     def disarm(self) -> None:
         """The database answered: no limit until the next call."""
-        if asyncio.current_task() is self.task:
+        if asyncio.current_task(self._loop) is self.task:
             self._expires = None
 
     def _check(self) -> None:
@@ -128,16 +128,46 @@ def _on_call(*_args: Any) -> None:
         deadline.arm(deadline.command)
 
 
-def _on_answer(*_args: Any) -> None:
-    deadline = _current.get()
-    if deadline is not None:
-        deadline.disarm()
-
-
 def _on_connect(*_args: Any) -> None:
     deadline = _current.get()
     if deadline is not None:
         deadline.arm(deadline.connect)
+
+
+def _on_execute(cursor: Any, statement: Any, parameters: Any, context: Any) -> bool:
+    deadline = _current.get()
+    if deadline is None:
+        return False  # not handled: SQLAlchemy runs the statement itself
+    deadline.arm(deadline.command)
+    try:
+        context.dialect.do_execute(cursor, statement, parameters, context)
+    finally:
+        deadline.disarm()
+    return True
+
+
+def _on_executemany(cursor: Any, statement: Any, parameters: Any, context: Any) -> bool:
+    deadline = _current.get()
+    if deadline is None:
+        return False
+    deadline.arm(deadline.command)
+    try:
+        context.dialect.do_executemany(cursor, statement, parameters, context)
+    finally:
+        deadline.disarm()
+    return True
+
+
+def _on_execute_no_params(cursor: Any, statement: Any, context: Any) -> bool:
+    deadline = _current.get()
+    if deadline is None:
+        return False
+    deadline.arm(deadline.command)
+    try:
+        context.dialect.do_execute_no_params(cursor, statement, context)
+    finally:
+        deadline.disarm()
+    return True
 
 
 def _on_invalidate(dbapi_connection: Any, _record: Any, exception: BaseException | None) -> None:
@@ -150,16 +180,20 @@ def _on_invalidate(dbapi_connection: Any, _record: Any, exception: BaseException
 
 
 def install(engine: AsyncEngine) -> None:
-    """Arm the unit's deadline around every call ``engine`` makes to the database."""
+    """Arm the unit's deadline around every call ``engine`` makes to the database.
+
+    Statements (SAVEPOINTs and the driver's own BEGIN included) are armed and disarmed by
+    dialect events that run the statement themselves; a new connection's handshake and the
+    checkout's idle ping by pool events. ``Database.unit()`` disarms once its connection is
+    in hand and arms the commit or rollback at its end. No connection-level event is used:
+    one of those makes every connection of the engine dispatch every event it has, which
+    cost more per request than the rest of the deadline together.
+    """
     target = engine.sync_engine
-    # statements (SAVEPOINTs included) are armed and disarmed; a commit or rollback is
-    # armed until the unit ends, which follows at once
-    event.listen(target, "before_cursor_execute", _on_call)
-    event.listen(target, "after_cursor_execute", _on_answer)
-    event.listen(target, "commit", _on_call)
-    event.listen(target, "rollback", _on_call)
+    event.listen(target, "do_execute", _on_execute)
+    event.listen(target, "do_executemany", _on_executemany)
+    event.listen(target, "do_execute_no_params", _on_execute_no_params)
     # a new connection: its handshake; the checkout's idle ping is a call like any other
     event.listen(target, "do_connect", _on_connect)
-    event.listen(target, "checkout", _on_call)
-    event.listen(target, "engine_connect", _on_answer)
-    event.listen(target, "invalidate", _on_invalidate)
+    event.listen(target.pool, "checkout", _on_call)
+    event.listen(target.pool, "invalidate", _on_invalidate)

@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 
 from foundation import Settings, configure_logging, logger, request_context
+from foundation.logging import info_line
 
 
 @pytest.fixture
@@ -102,3 +103,63 @@ def test_a_json_line_is_one_flat_object_with_the_traceback_but_no_local_values(
     assert str(record["exception"]).startswith("Traceback")
     assert "RuntimeError: boom" in str(record["exception"])
     assert password not in stream.getvalue()  # loguru's diagnose would print local values
+
+
+def _emit(**fields: object) -> None:
+    # one call site for both paths, so that function and line agree
+    info_line("served {path} with {status}", **fields)
+
+
+def _json_settings(**logging_options: object) -> Settings:
+    return Settings(logging={"json_logs": True, **logging_options})
+
+
+def test_the_direct_line_is_the_line_loguru_would_write(stream: io.StringIO) -> None:
+    configure_logging(_json_settings(), sink=stream)
+    with request_context("req-9", "ada"), logger.contextualize(tenant="t1"):
+        _emit(path="/a", status=200, event="access")  # straight to the sink
+        seen: list[str] = []
+        other = logger.add(seen.append, format="{message}")  # now loguru must write it
+        _emit(path="/a", status=200, event="access")
+        logger.remove(other)
+    direct, through_loguru = _records(stream)
+    assert seen == ["served /a with 200\n"]  # the other sink got its record
+    assert datetime.fromisoformat(str(direct.pop("time"))).tzinfo is not None
+    through_loguru.pop("time")
+    assert direct == through_loguru
+    assert direct["function"] == "_emit"
+    assert direct["extra"] == {
+        "tenant": "t1",
+        "path": "/a",
+        "status": 200,
+        "event": "access",
+        "request_id": "req-9",
+        "actor": "ada",
+    }
+
+
+def test_the_direct_line_honours_the_level_and_a_disabled_module(stream: io.StringIO) -> None:
+    configure_logging(_json_settings(level="WARNING"), sink=stream)
+    _emit(path="/quiet", status=200)
+    configure_logging(_json_settings(), sink=stream)
+    logger.disable(__name__)
+    try:
+        _emit(path="/disabled", status=200)
+    finally:
+        logger.enable(__name__)
+    _emit(path="/shown", status=200)
+    assert [r["extra"]["path"] for r in _records(stream)] == ["/shown"]  # type: ignore[index]
+
+
+def test_text_logs_take_loguru_for_the_line_too(stream: io.StringIO) -> None:
+    configure_logging(Settings(logging={"json_logs": False}), sink=stream)
+    _emit(path="/t", status=204)
+    assert "served /t with 204" in stream.getvalue()
+    assert not stream.getvalue().lstrip().startswith("{")
+
+
+def test_values_json_cannot_hold_are_written_as_text(stream: io.StringIO) -> None:
+    configure_logging(_json_settings(), sink=stream)
+    _emit(path="/b", status=200, raw=b"\xff\xfe", when=datetime(2026, 1, 2, 3, 4, 5))
+    (record,) = _records(stream)
+    assert record["extra"]["raw"] == str(b"\xff\xfe")  # type: ignore[index]

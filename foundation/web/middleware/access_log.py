@@ -8,7 +8,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.context import current_actor, current_request_id
-from foundation.logging import logger
+from foundation.logging import info_line
 
 
 def log_access(scope: Scope, status: int, start: float) -> None:
@@ -17,9 +17,9 @@ def log_access(scope: Scope, status: int, start: float) -> None:
     ``start`` is the ``time.perf_counter()`` reading taken when the request arrived.
     """
     duration_ms = round((time.perf_counter() - start) * 1000, 2)
-    # keyword arguments land in the record's ``extra`` (loguru's capture): no per-request
-    # bind(), which builds a new logger each time
-    logger.info(
+    # keyword arguments land in the record's ``extra``; ``info_line`` skips loguru's record
+    # build when the JSON sink is all there is to write to
+    info_line(
         "{method} {path} {status} {duration_ms}ms",
         event="access",
         method=scope["method"],

@@ -23,7 +23,7 @@ from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
 from foundation.db.deadline import Deadline, engine_timeouts
-from foundation.db.engine import READ_ONLY_OPTION, create_engine
+from foundation.db.engine import create_engine, skipping_begin, stop_skipping_begin
 from foundation.db.replica import Replica
 from foundation.db.unit import UnitOfWork
 from foundation.errors import (
@@ -56,8 +56,8 @@ class Database:
         self.replica = None if bind is not None else replica
         self._owns_engine = bind is None
         self._bind = bind
-        # reads share the pool; on SQLite they skip the explicit BEGIN (see engine.py)
-        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+        # read-only units on SQLite skip the explicit BEGIN (see engine.py)
+        self._sqlite = engine.dialect.name == "sqlite"
         # client-side limits of the engine's calls, enforced per unit of work (deadline.py)
         self._timeouts = engine_timeouts(engine)
         options: dict[str, Any] = {"expire_on_commit": False}
@@ -195,6 +195,7 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         "_database",
         "_deadline",
         "_nested",
+        "_no_begin",
         "_owner",
         "_readonly",
         "_savepoint",
@@ -211,6 +212,7 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         self._tx: AsyncTransaction | None = None
         self._token: Token[Any] | None = None
         self._deadline: Deadline | None = None
+        self._no_begin: Token[Any] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         database = self._database
@@ -237,10 +239,11 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
             if bind is None:
                 replica = database.replica
                 if replica is None:
-                    engine = database._reader if self._readonly else database.engine
-                    connection = await engine.connect()
+                    connection = await database.engine.connect()
+                    if self._readonly and database._sqlite:
+                        self._no_begin = skipping_begin(connection)
                 elif self._readonly:
-                    connection = await replica.connect(database._reader)
+                    connection = await replica.connect(database.engine)
                 else:
                     replica.note_write()
                     connection = await database.engine.connect()
@@ -281,6 +284,8 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
                 await self._leave_nested(exc_type is None)
             else:
                 self._database._current.reset(self._token)  # type: ignore[arg-type]  # set on enter
+                if self._no_begin is not None:
+                    stop_skipping_begin(self._no_begin)
                 await self._end(unit, failed=exc_type is not None)
         except Exception as error:
             _raise_translated(error)

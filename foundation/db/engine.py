@@ -2,8 +2,8 @@
 
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
-handling otherwise commits behind SQLAlchemy's back); connections carrying
-``READ_ONLY_OPTION`` (``Database.reading()``) skip it.
+handling otherwise commits behind SQLAlchemy's back); the connection of a read-only unit of
+work skips it (``skipping_begin``).
 
 ``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
 transaction mode, where consecutive transactions of one client connection may run on
@@ -29,6 +29,7 @@ from __future__ import annotations
 import socket
 import time
 import uuid
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ import aiosqlite
 from pydantic import SecretStr
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
@@ -46,8 +47,8 @@ from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 IDLE_PING_SECONDS = 5.0
-# execution option of ``Database.reading()``'s connections: on SQLite, no explicit BEGIN
-READ_ONLY_OPTION = "foundation_read_only"
+# the driver connection (a pool proxy) of the running read-only unit: no BEGIN on SQLite
+_NO_BEGIN: ContextVar[Any] = ContextVar("foundation_no_begin", default=None)
 PGBOUNCER_QUERY = "pgbouncer"
 
 
@@ -198,19 +199,32 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # reads outside a unit of work need no SAVEPOINT, so no transaction of their own:
-        # each statement then reads on its own, as with the driver's default handling
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            return
-        driver = connection.connection.driver_connection
+    # SQLAlchemy's pysqlite dialects begin nothing themselves (``do_begin`` is empty): the
+    # BEGIN goes in the dialect method, not a "begin" event, since one connection-level event
+    # makes every connection of the engine dispatch every event it has, on every statement
+    def do_begin(dbapi_connection: Any) -> None:
+        if _NO_BEGIN.get() is dbapi_connection:
+            return  # a read-only unit: each statement reads on its own
+        driver = dbapi_connection.driver_connection
         if isinstance(driver, aiosqlite.Connection):
             # one trip to aiosqlite's thread; a statement through SQLAlchemy's cursor takes
             # three (open, execute, close), and each trip is a GIL hand-over
             _await(driver.execute("BEGIN"))
         else:
-            connection.exec_driver_sql("BEGIN")
+            dbapi_connection.cursor().execute("BEGIN")
+
+    engine.sync_engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+
+
+def skipping_begin(connection: AsyncConnection) -> Token[Any]:
+    """Until the token is reset, ``connection`` (a read-only unit's) begins no transaction
+    on SQLite: its reads need no SAVEPOINT, and a BEGIN is one more trip to the driver."""
+    return _NO_BEGIN.set(connection.sync_connection.connection)  # type: ignore[union-attr]
+
+
+def stop_skipping_begin(token: Token[Any]) -> None:
+    """End what ``skipping_begin`` started."""
+    _NO_BEGIN.reset(token)
 
 
 def _install_idle_ping(engine: AsyncEngine) -> None:

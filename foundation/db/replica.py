@@ -22,7 +22,6 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foundation.context import current_request_id
-from foundation.db.engine import READ_ONLY_OPTION
 from foundation.errors import DatabaseUnavailableError
 from foundation.logging import logger
 
@@ -35,7 +34,6 @@ class Replica:
     def __init__(self, engine: AsyncEngine, *, retry_seconds: float = DEFAULT_RETRY_SECONDS):
         self.engine = engine
         self.retry_seconds = retry_seconds
-        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
         self._down_until = 0.0
         # the request id (in a 1-tuple: None outside requests) whose context has written
         self._wrote: ContextVar[tuple[str | None] | None] = ContextVar(
@@ -63,7 +61,7 @@ class Replica:
         if self.has_written() or not self.available:
             return await primary.connect()
         try:
-            return await self._reader.connect()
+            return await self.engine.connect()
         except Exception as error:
             self._down_until = time.monotonic() + self.retry_seconds
             logger.warning(

@@ -10,8 +10,9 @@ SQLAlchemy then discards that connection (a call cancelled half-way leaves it in
 state) instead of returning it to the pool, and the unit raises
 ``DatabaseUnavailableError`` — a 503 with ``Retry-After``.
 
-``create_engine`` installs the engine events (``install``) and records the limits as the
-engine's ``TIMEOUTS_OPTION`` execution option; ``Database.unit()`` starts a ``Deadline``.
+``create_engine`` installs the events (``install`` and :mod:`foundation.db.calls`) and
+records the limits as the engine's ``TIMEOUTS_OPTION`` execution option;
+``Database.unit()`` starts a ``Deadline``.
 """
 
 from __future__ import annotations
@@ -122,6 +123,11 @@ def engine_timeouts(engine: AsyncEngine) -> tuple[float, float] | None:
     return timeouts
 
 
+def current_deadline() -> Deadline | None:
+    """The running unit's deadline, when its engine has limits."""
+    return _current.get()
+
+
 def _on_call(*_args: Any) -> None:
     deadline = _current.get()
     if deadline is not None:
@@ -132,42 +138,6 @@ def _on_connect(*_args: Any) -> None:
     deadline = _current.get()
     if deadline is not None:
         deadline.arm(deadline.connect)
-
-
-def _on_execute(cursor: Any, statement: Any, parameters: Any, context: Any) -> bool:
-    deadline = _current.get()
-    if deadline is None:
-        return False  # not handled: SQLAlchemy runs the statement itself
-    deadline.arm(deadline.command)
-    try:
-        context.dialect.do_execute(cursor, statement, parameters, context)
-    finally:
-        deadline.disarm()
-    return True
-
-
-def _on_executemany(cursor: Any, statement: Any, parameters: Any, context: Any) -> bool:
-    deadline = _current.get()
-    if deadline is None:
-        return False
-    deadline.arm(deadline.command)
-    try:
-        context.dialect.do_executemany(cursor, statement, parameters, context)
-    finally:
-        deadline.disarm()
-    return True
-
-
-def _on_execute_no_params(cursor: Any, statement: Any, context: Any) -> bool:
-    deadline = _current.get()
-    if deadline is None:
-        return False
-    deadline.arm(deadline.command)
-    try:
-        context.dialect.do_execute_no_params(cursor, statement, context)
-    finally:
-        deadline.disarm()
-    return True
 
 
 def _on_invalidate(dbapi_connection: Any, _record: Any, exception: BaseException | None) -> None:
@@ -183,16 +153,11 @@ def install(engine: AsyncEngine) -> None:
     """Arm the unit's deadline around every call ``engine`` makes to the database.
 
     Statements (SAVEPOINTs and the driver's own BEGIN included) are armed and disarmed by
-    dialect events that run the statement themselves; a new connection's handshake and the
-    checkout's idle ping by pool events. ``Database.unit()`` disarms once its connection is
-    in hand and arms the commit or rollback at its end. No connection-level event is used:
-    one of those makes every connection of the engine dispatch every event it has, which
-    cost more per request than the rest of the deadline together.
+    :mod:`foundation.db.calls`, which ``create_engine`` installs too; a new connection's
+    handshake and the checkout's idle ping by the events below. ``Database.unit()`` disarms
+    once its connection is in hand and arms the commit or rollback at its end.
     """
     target = engine.sync_engine
-    event.listen(target, "do_execute", _on_execute)
-    event.listen(target, "do_executemany", _on_executemany)
-    event.listen(target, "do_execute_no_params", _on_execute_no_params)
     # a new connection: its handshake; the checkout's idle ping is a call like any other
     event.listen(target, "do_connect", _on_connect)
     event.listen(target.pool, "checkout", _on_call)

@@ -43,6 +43,7 @@ from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 
 
 from foundation.config import DatabaseSettings
 from foundation.db import deadline
+from foundation.db.calls import calls_of
 from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -263,6 +264,7 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
         _install_keepalive(engine, settings.tcp_keepalive)
     if deadline.engine_timeouts(engine) is not None:
         deadline.install(engine)  # before the idle ping, so that its checkout is limited
+        calls_of(engine)  # statements run inside the deadline
     if settings.pool_pre_ping and not is_memory_sqlite(url):
         _install_idle_ping(engine)
     return engine

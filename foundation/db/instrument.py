@@ -1,12 +1,12 @@
 """Prometheus measurements of an engine: pool gauges and statement latency.
 
-Listeners on SQLAlchemy's pool and cursor events, added by ``instrument_engine`` (the app
-does it when metrics are on); an engine never instrumented pays nothing.
+Listeners on SQLAlchemy's pool events and the statement clock of
+:mod:`foundation.db.calls`, added by ``instrument_engine`` (the app does it when metrics are
+on); an engine never instrumented pays nothing.
 """
 
 from __future__ import annotations
 
-import time
 import weakref
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool, QueuePool
 
+from foundation.db.calls import calls_of
 from foundation.metrics import (
     DB_POOL_CHECKED_OUT,
     DB_POOL_OVERFLOW,
@@ -21,7 +22,6 @@ from foundation.metrics import (
     DB_QUERY_DURATION,
 )
 
-_START = "foundation_statement_start"
 _instrumented: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
@@ -52,15 +52,4 @@ def instrument_engine(engine: AsyncEngine, database: str = "primary") -> None:
     for name in ("connect", "checkout", "checkin", "close", "invalidate"):
         event.listen(sync_engine.pool, name, record)
     record()
-    latency = DB_QUERY_DURATION.labels(database=database)
-
-    @event.listens_for(sync_engine, "before_cursor_execute")
-    def _before(conn: Any, *_args: Any) -> None:
-        # statements on one connection run one after another: one slot is enough
-        conn.info[_START] = time.perf_counter()
-
-    @event.listens_for(sync_engine, "after_cursor_execute")
-    def _after(conn: Any, *_args: Any) -> None:
-        start = conn.info.pop(_START, None)
-        if start is not None:
-            latency.observe(time.perf_counter() - start)
+    calls_of(engine).observe = DB_QUERY_DURATION.labels(database=database).observe

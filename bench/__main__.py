@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -104,6 +105,12 @@ def environment(pg_version: str | None) -> dict[str, Any]:
     def has(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
 
+    def version(distribution: str) -> str | None:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
     revision = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -117,6 +124,9 @@ def environment(pg_version: str | None) -> dict[str, Any]:
         "postgresql": pg_version,
         "uvicorn_loop": "uvloop" if has("uvloop") else "asyncio",
         "uvicorn_http": "httptools" if has("httptools") else "h11",
+        "sqlalchemy": version("sqlalchemy"),
+        "fastapi": version("fastapi"),
+        "advanced_alchemy": version("advanced-alchemy"),
     }
 
 
@@ -182,7 +192,9 @@ def render(results: dict[str, Any]) -> str:
     config = results["config"]
     parts = [
         f"Run {env['date']} at {env['git']}: {env['cpus']} CPUs, Python {env['python']}, "
-        f"PostgreSQL {env['postgresql']}, SQLite {env['sqlite']}, uvicorn "
+        f"PostgreSQL {env['postgresql']}, SQLite {env['sqlite']}, "
+        f"SQLAlchemy {env.get('sqlalchemy')}, FastAPI {env.get('fastapi')}, "
+        f"advanced-alchemy {env.get('advanced_alchemy')}, uvicorn "
         f"({env['uvicorn_loop']}, {env['uvicorn_http']}) with one worker; wrk "
         f"{config['connections']} connections, {config['rounds']} rounds x "
         f"{config['seconds']} s (+{config['warmup_seconds']} s warm-up), medians; "
@@ -193,12 +205,16 @@ def render(results: dict[str, Any]) -> str:
             "",
             "### Requests per second and p99 latency",
             "",
+            report.LEGEND,
+            "",
             report.http_table(results["http"]),
         ]
     if "overhead" in results:
         parts += [
             "",
             "### In-process CPU time per request (no HTTP, one request at a time)",
+            "",
+            report.LEGEND,
             "",
             report.overhead_table(results["overhead"]),
         ]

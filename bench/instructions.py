@@ -9,7 +9,7 @@ interpreter's instructions per request in this thread, database waits excluded, 
 on every run to within a fraction of a percent. PostgreSQL only: aiosqlite works in a
 thread of its own, which this count would leave out.
 
-``python -m bench.instructions --ops get,create --variants foundation,core``
+``python -m bench.instructions --ops get,create --variants foundation,core,advanced_alchemy``
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import DEFAULT_POSTGRES, ensure_postgres_database
+from bench.__main__ import DEFAULT_POSTGRES, ensure_postgres_database, environment
 from bench.data import new_rows
 from bench.overhead import Overhead, call, running
+from bench.report import BASELINES, SHORT
 from bench.throughput import OPERATIONS
 from bench.variants import CHOICES, Variant
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print a table of instructions per request, foundation against the baselines."""
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--ops", default=",".join(OPERATIONS))
-    parser.add_argument("--variants", default="foundation,core,asyncpg")
+    parser.add_argument("--variants", default="foundation,core,advanced_alchemy,asyncpg")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--postgres-url", default=DEFAULT_URL)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -108,21 +109,30 @@ def main(argv: list[str] | None = None) -> int:
         key, _, op = args.child.partition(":")
         measure_in_this_process(variants[key], op, url, args.requests)
         return 0
-    asyncio.run(ensure_postgres_database(args.postgres_url))
+    env = environment(asyncio.run(ensure_postgres_database(args.postgres_url)))
     chosen = [variants[key] for key in args.variants.split(",")]
+    keys = {v.key for v in chosen}
+    # foundation ÷ each baseline that runs alongside it
+    against = [key for key in BASELINES if key in keys] if "foundation" in keys else []
+    print(
+        f"Instructions per request, {env['date']} at {env['git']}: Python {env['python']}, "
+        f"PostgreSQL {env['postgresql']}, advanced-alchemy {env['advanced_alchemy']}; "
+        "ratios are foundation ÷ baseline (below 1.00x: the foundation runs fewer)."
+    )
+    print(
+        "| operation | "
+        + " | ".join(f"{v.key} instr" for v in chosen)
+        + "".join(f" | foundation/{SHORT[key]}" for key in against)
+        + " |"
+    )
+    print("|---|" + "---:|" * (len(chosen) + len(against)))
     results: dict[str, dict[str, Any]] = {}
-    print("| operation | " + " | ".join(f"{v.key} instr" for v in chosen) + " | foundation/core |")
-    print("|---|" + "---:|" * (len(chosen) + 1))
     for op in args.ops.split(","):
         results[op] = {v.key: count(v, op, url, args.requests) for v in chosen}
         found = results[op]
-        ratio = (
-            f"{found['foundation'] / found['core']:.2f}x"
-            if "foundation" in found and "core" in found
-            else "—"
-        )
+        ratios = "".join(f" | {found['foundation'] / found[key]:.2f}x" for key in against)
         cells = " | ".join(f"{found[v.key] / 1e6:.2f}M" for v in chosen)
-        print(f"| {op} | {cells} | {ratio} |", flush=True)
+        print(f"| {op} | {cells}{ratios} |", flush=True)
     return 0
 
 

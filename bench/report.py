@@ -9,7 +9,7 @@ from typing import Any
 from bench.throughput import OPERATIONS
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BASELINES = ("core", "asyncpg")
+BASELINES = ("core", "advanced_alchemy", "asyncpg")
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -43,43 +43,57 @@ def _times(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}x"
 
 
+VARIANTS = ("foundation", *BASELINES)
+SHORT = {"foundation": "f", "core": "Core", "advanced_alchemy": "AA", "asyncpg": "asyncpg"}
+ALL_SHORT = " / ".join(SHORT[key] for key in VARIANTS)
+LEGEND = (
+    "Ratios are foundation ÷ baseline (AA: advanced-alchemy; asyncpg: PostgreSQL only): "
+    "for requests/s above 1.00x means the foundation is faster, for CPU time below 1.00x."
+)
+
+
 def http_table(http: dict[str, Any]) -> str:
-    """A Markdown table: rps and p99 per operation, variant and database, with ratios."""
+    """A Markdown table: rps, p99 and server CPU per operation, variant and database, with
+    the foundation's ratio to every baseline."""
+    rps_ratios = " | ".join(f"rps f/{SHORT[key]}" for key in BASELINES)
+    cpu_ratios = " | ".join(f"CPU f/{SHORT[key]}" for key in BASELINES)
     lines = [
-        "| database | operation | foundation rps | Core rps | asyncpg rps "
-        "| foundation/Core | foundation/asyncpg | p99 ms (f / Core / asyncpg) "
-        "| server CPU ms/req (f / Core / asyncpg) | CPU f/Core | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
+        f"| database | operation | rps ({ALL_SHORT}) | {rps_ratios} | p99 ms ({ALL_SHORT}) "
+        f"| server CPU ms/req ({ALL_SHORT}) | {cpu_ratios} | errors |",
+        "|---|---|---|" + "---:|" * len(BASELINES) + "---|---|" + "---:|" * (len(BASELINES) + 1),
     ]
     for dialect, variants in http.items():
         for op in OPERATIONS:
-            cells = {key: variants.get(key, {}).get(op) for key in ("foundation", *BASELINES)}
-            f = cells["foundation"] or {}
-            rps = [_fmt((cells[k] or {}).get("rps"), ".0f") for k in cells]
-            p99 = " / ".join(_fmt((cells[k] or {}).get("p99_ms"), ".1f") for k in cells)
-            cpu = " / ".join(_fmt((cells[k] or {}).get("cpu_ms"), ".2f") for k in cells)
-            errors = sum((cells[k] or {}).get("errors", 0) for k in cells)
+            cells = {key: variants.get(key, {}).get(op) or {} for key in VARIANTS}
+            f = cells["foundation"]
+            rps = " / ".join(_fmt(cells[k].get("rps"), ".0f") for k in VARIANTS)
+            p99 = " / ".join(_fmt(cells[k].get("p99_ms"), ".1f") for k in VARIANTS)
+            cpu = " / ".join(_fmt(cells[k].get("cpu_ms"), ".2f") for k in VARIANTS)
+            rps_vs = " | ".join(_times(f.get(f"rps_vs_{k}")) for k in BASELINES)
+            cpu_vs = " | ".join(_times(f.get(f"cpu_vs_{k}")) for k in BASELINES)
+            errors = sum(cells[k].get("errors", 0) for k in VARIANTS)
             lines.append(
-                f"| {dialect} | {op} | {' | '.join(rps)} | "
-                f"{_times(f.get('rps_vs_core'))} | {_times(f.get('rps_vs_asyncpg'))} | "
-                f"{p99} | {cpu} | {_times(f.get('cpu_vs_core'))} | {errors} |"
+                f"| {dialect} | {op} | {rps} | {rps_vs} | {p99} | {cpu} | {cpu_vs} | {errors} |"
             )
     return "\n".join(lines)
 
 
 def overhead_table(overhead: dict[str, Any]) -> str:
-    """A Markdown table: CPU microseconds per request, and the foundation's ratio to Core."""
+    """A Markdown table: CPU microseconds per request, and the foundation's ratio to every
+    baseline."""
     lines = [
-        "| database | operation | foundation us | Core us | asyncpg us | foundation/Core |",
-        "|---|---|---:|---:|---:|---:|",
+        "| database | operation | "
+        + " | ".join(f"{SHORT[key]} us" for key in VARIANTS)
+        + " | "
+        + " | ".join(f"f/{SHORT[key]}" for key in BASELINES)
+        + " |",
+        "|---|---|" + "---:|" * (len(VARIANTS) + len(BASELINES)),
     ]
     for dialect, variants in overhead.items():
         for op in OPERATIONS:
-            cpu = {
-                k: variants.get(k, {}).get(op, {}).get("cpu_us") for k in ("foundation", *BASELINES)
-            }
+            cpu = {k: variants.get(k, {}).get(op, {}).get("cpu_us") for k in VARIANTS}
             cells = " | ".join(_fmt(value, ".0f") for value in cpu.values())
-            relative = _times(ratio(cpu["foundation"], cpu["core"]))
+            relative = " | ".join(_times(ratio(cpu["foundation"], cpu[k])) for k in BASELINES)
             lines.append(f"| {dialect} | {op} | {cells} | {relative} |")
     return "\n".join(lines)
 
@@ -151,11 +165,16 @@ def write_chart(results: dict[str, Any], name: str = "results.png") -> Path | No
     pages = results.get("depth", {}).get("pages", [])
     rows = max(len(http), 1) + (1 if pages else 0)
     figure, axes = plt.subplots(rows, 2, figsize=(14, 4 * rows), squeeze=False)
-    colors = {"foundation": "#d62728", "core": "#1f77b4", "asyncpg": "#2ca02c"}
+    colors = {
+        "foundation": "#d62728",
+        "core": "#1f77b4",
+        "advanced_alchemy": "#ff7f0e",
+        "asyncpg": "#2ca02c",
+    }
     for row, (dialect, variants) in enumerate(http.items()):
         for column, (metric, title) in enumerate((("rps", "requests/s"), ("p99_ms", "p99 ms"))):
             axis = axes[row][column]
-            keys = [key for key in ("foundation", *BASELINES) if key in variants]
+            keys = [key for key in VARIANTS if key in variants]
             width = 0.8 / max(len(keys), 1)
             for index, key in enumerate(keys):
                 values = [variants[key].get(op, {}).get(metric, 0) for op in OPERATIONS]

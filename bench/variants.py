@@ -1,4 +1,4 @@
-"""The three ways of serving the resource, and the paths each one answers on."""
+"""The four ways of serving the resource, and the paths each one answers on."""
 
 from __future__ import annotations
 
@@ -64,6 +64,12 @@ ASYNCPG = Variant(
     target="bench.apps.raw_asyncpg:app",
     dialects=("postgresql",),
 )
-ALL = (FOUNDATION, CORE, ASYNCPG)
+ADVANCED_ALCHEMY = Variant(
+    key="advanced_alchemy",
+    label="advanced-alchemy",
+    target="bench.apps.advanced_alchemy:app",
+    dialects=("postgresql", "sqlite"),
+)
+ALL = (FOUNDATION, CORE, ADVANCED_ALCHEMY, ASYNCPG)
 # by name only (python -m bench.instructions --variants foundation,foundation_hooks)
 CHOICES = (*ALL, FOUNDATION_HOOKS, FOUNDATION_METRICS, FOUNDATION_PGBOUNCER)

@@ -13,7 +13,13 @@ import pytest
 from contracts._base import Contract, ContractError, hook, requires
 from contracts._prerequisites import Prerequisites
 from contracts._repository_machine import run_repository_machine
-from contracts._soft_delete import check_child_policy, check_unique_among_live
+from contracts._soft_delete import (
+    check_child_policy,
+    check_delete_many_child_policy,
+    check_hard_delete_child_policy,
+    check_restore_under_deleted_parent,
+    check_unique_among_live,
+)
 from contracts.profiles import Profile
 from foundation import (
     ConcurrencyError,
@@ -94,6 +100,8 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
       what the repository declares for one kind of child), ``child_repository(repository)``
       (the children's repository in the same unit of work) and
       ``new_child_data(parent, n)`` (valid data for the ``n``-th child of ``parent``).
+      The suite checks ``delete``, ``delete_many``, ``hard_delete`` of parents and the
+      restore of a child under a deleted parent (skipped when children cannot soft delete).
     - ``data_with_missing_reference()`` (with ``foreign_keys``): valid data whose foreign
       key points at nothing.
     - optionally ``rollback(repository)``, ``expire(repository)`` and
@@ -682,6 +690,18 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
     @requires("soft_delete", "child_policy")
     async def test_delete_applies_the_declared_child_policy(self, repository: Repo) -> None:
         await check_child_policy(self, repository)
+
+    @requires("soft_delete", "child_policy")
+    async def test_delete_many_applies_the_declared_child_policy(self, repository: Repo) -> None:
+        await check_delete_many_child_policy(self, repository)
+
+    @requires("soft_delete", "child_policy")
+    async def test_hard_delete_applies_the_declared_child_policy(self, repository: Repo) -> None:
+        await check_hard_delete_child_policy(self, repository)
+
+    @requires("soft_delete", "child_policy")
+    async def test_a_child_waits_for_its_deleted_parent(self, repository: Repo) -> None:
+        await check_restore_under_deleted_parent(self, repository)
 
     @hook
     def child_repository(self, repository: Repo) -> Repo:

@@ -48,3 +48,19 @@ class Sticker(BaseModel):
     __tablename__ = "s_sticker"
 
     board_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("s_board.id"))
+
+
+class Wall(BaseModel):
+    """A parent that cannot be soft-deleted: its delete is for good, and so are cascades."""
+
+    __tablename__ = "s_wall"
+
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Poster(SoftDeleteMixin, BaseModel):
+    """A soft-deleting child of a wall."""
+
+    __tablename__ = "s_poster"
+
+    wall_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("s_wall.id"), index=True)

@@ -1,4 +1,4 @@
-"""What a soft delete of a parent does to its children: cascade, refuse, or leave them.
+"""What a delete of a parent does to its children: cascade, refuse, or leave them.
 
 A repository declares it for each kind of child, naming the child's repository and the
 child's foreign key to the parent::
@@ -7,15 +7,23 @@ child's foreign key to the parent::
         model = Project
         children = (Children(TaskRepository, "project_id", OnParentDelete.CASCADE),)
 
-- ``CASCADE``: ``delete`` soft-deletes the parent's live children in the same unit of work,
-  stamped with the parent's own ``deleted_at``; ``restore`` brings back exactly those (a
-  child deleted on its own before keeps its deletion). Cascades follow the children's own
-  declarations, grandchildren included.
-- ``REFUSE``: ``delete`` is a ``ConflictError`` (409) while the parent has live children.
-- ``LEAVE``: nothing happens to the children (the default when nothing is declared).
+- ``CASCADE``: a soft delete soft-deletes the parent's live children in the same unit of
+  work, stamped with the parent's own ``deleted_at``; ``restore`` brings back exactly those
+  (a child deleted on its own before keeps its deletion). A hard delete deletes every child
+  for good, soft-deleted ones included. Cascades follow the children's own declarations,
+  grandchildren included.
+- ``REFUSE``: a soft delete is a ``ConflictError`` (409) while the parent has live children;
+  a hard delete while it has any child row at all (a deleted one still refers to it, and
+  the foreign key would refuse too). Nothing is deleted.
+- ``LEAVE``: nothing happens to the children (the default when nothing is declared); a hard
+  delete is left to the database's foreign keys.
 
-Only ``delete`` and ``restore`` of a single row apply the policies; ``hard_delete`` leaves
-them to the database's foreign keys.
+``delete``, ``delete_many`` and ``hard_delete`` apply the policies, ``delete_many`` to every
+matched parent at once. The declaration also tells the child's repository (and its
+subclasses) about the parent: restoring a child whose ``CASCADE`` or ``REFUSE`` parent is
+soft-deleted is a ``ConflictError``, since both policies promise that no live child sits
+under a deleted parent. Under ``LEAVE`` such children are allowed (the parent's delete
+leaves them live), so their restore is too.
 """
 
 from __future__ import annotations
@@ -25,14 +33,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.engine import Result
 
 from foundation.errors import ConfigurationError, ConflictError
 
 
 class OnParentDelete(StrEnum):
-    """What a soft delete of the parent does to a kind of child."""
+    """What a delete of the parent does to a kind of child."""
 
     CASCADE = "cascade"
     REFUSE = "refuse"
@@ -60,31 +68,108 @@ class Children:
             )
 
 
+@dataclass(frozen=True)
+class Parent:
+    """A parent repository whose ``Children`` declaration names this repository."""
+
+    repository: type[Any]
+    foreign_key: str
+    on_delete: OnParentDelete
+
+
 class Executes(Protocol):
     """Where the statements run: the repository's unit of work."""
 
     async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]: ...
 
 
-async def refuse_live_children(
-    unit: Executes, parent: str, declared: tuple[Children, ...], parent_keys: Any
+_PARENTS = "_declared_parents"
+
+
+def adopt(parent: type[Any], declared: tuple[Children, ...]) -> None:
+    """Tell the repository of each child in ``declared`` that ``parent`` declared it."""
+    for child in declared:
+        link = Parent(parent, child.foreign_key, child.on_delete)
+        own = vars(child.repository).get(_PARENTS, ())
+        setattr(child.repository, _PARENTS, (*own, link))
+
+
+def guarding_parents(repository: type[Any]) -> tuple[Parent, ...]:
+    """The parents of ``repository`` (declared for it or a base) that keep its rows from
+    being restored while they are deleted: soft-deleting ones under ``CASCADE`` or
+    ``REFUSE``, one per foreign key."""
+    found: dict[tuple[Any, str], Parent] = {}
+    for klass in repository.__mro__:
+        for link in vars(klass).get(_PARENTS, ()):
+            # LEAVE lets children live under a deleted parent: restoring one is no worse
+            if link.on_delete is OnParentDelete.LEAVE or not link.repository.traits.soft_delete:
+                continue
+            found.setdefault((link.repository.traits.model, link.foreign_key), link)
+    return tuple(found.values())
+
+
+async def refuse_restore_under_deleted_parent(
+    unit: Executes, traits: Any, parents: tuple[Parent, ...], key: Any
+) -> None:
+    """``ConflictError`` if the deleted row ``key`` (of ``traits``' model) belongs to a
+    soft-deleted parent in ``parents``; a live row is left alone (its restore is a no-op)."""
+    table = traits.model.__table__
+    for link in parents:
+        parent_traits = link.repository.traits
+        parent = parent_traits.model.__table__.alias("parent")  # the child's own table, maybe
+        parent_key = parent.c[parent_traits.pk_column.key]
+        stmt = select(parent_key).where(
+            parent_key == table.c[link.foreign_key],
+            parent.c.deleted_at.is_not(None),
+            traits.pk_column == key,
+            table.c.deleted_at.is_not(None),
+        )
+        found = (await unit.execute(stmt.limit(1))).scalar()
+        if found is not None:
+            child, name = traits.model.__name__, parent_traits.model.__name__
+            raise ConflictError(
+                f"{child} {key} cannot be restored: its {name} {found} is deleted. "
+                f"Restore the {name} first.",
+                details={
+                    "id": str(key),
+                    "operation": "restore",
+                    "parent": name,
+                    "parent_id": str(found),
+                    "policy": link.on_delete.value,
+                },
+            )
+
+
+async def refuse_children(
+    unit: Executes,
+    parent: str,
+    declared: tuple[Children, ...],
+    parent_keys: Any,
+    *,
+    hard: bool = False,
 ) -> None:
     """``ConflictError`` if a ``REFUSE`` child of the parents in ``parent_keys`` (a key or
-    a ``SELECT`` of keys) is live, here or below a cascade."""
+    a ``SELECT`` of keys) holds them back, here or below a cascade: a live child, or with
+    ``hard`` any child row at all."""
     for child in declared:
         matches = _of(child, parent_keys)
-        live = _live(child)
+        held = [] if hard else _live(child)
         if child.on_delete is OnParentDelete.REFUSE:
-            found = (await unit.execute(select(exists().where(matches, *live)))).scalar()
+            found = (await unit.execute(select(exists().where(matches, *held)))).scalar()
             if found:
                 name = child.repository.traits.model.__name__
+                what = (
+                    f"{name} rows, deleted ones included: delete them for good first."
+                    if hard
+                    else f"live {name} rows: delete them first."
+                )
                 raise ConflictError(
-                    f"{parent} still has live {name} rows: delete them first.",
+                    f"{parent} still has {what}",
                     details={"children": name, "policy": OnParentDelete.REFUSE.value},
                 )
         elif child.on_delete is OnParentDelete.CASCADE:
-            keys = select(_pk(child)).where(matches, *live)
-            await refuse_live_children(unit, parent, _declared(child), keys)
+            keys = select(_pk(child)).where(matches, *held)
+            await refuse_children(unit, parent, _declared(child), keys, hard=hard)
 
 
 async def cascade_delete(
@@ -101,6 +186,19 @@ async def cascade_delete(
         await unit.execute(update(table).where(matches, *_live(child)).values(values))
         keys = select(_pk(child)).where(matches, table.c.deleted_at == when)
         await cascade_delete(unit, _declared(child), keys, when)
+
+
+async def cascade_hard_delete(
+    unit: Executes, declared: tuple[Children, ...], parent_keys: Any
+) -> None:
+    """Delete every ``CASCADE`` child of ``parent_keys`` for good (soft-deleted ones too),
+    their own children first."""
+    for child in declared:
+        if child.on_delete is not OnParentDelete.CASCADE:
+            continue
+        matches = _of(child, parent_keys)
+        await cascade_hard_delete(unit, _declared(child), select(_pk(child)).where(matches))
+        await unit.execute(delete(child.repository.traits.model.__table__).where(matches))
 
 
 async def cascade_restore(

@@ -29,6 +29,7 @@ import builtins
 import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
@@ -61,10 +62,14 @@ from foundation.models import utcnow
 from foundation.repository.checking import check_writable
 from foundation.repository.children import (
     Children,
+    adopt,
     cascade_delete,
+    cascade_hard_delete,
     cascade_restore,
     cascades,
-    refuse_live_children,
+    guarding_parents,
+    refuse_children,
+    refuse_restore_under_deleted_parent,
 )
 from foundation.repository.cursor import CursorCodec
 from foundation.repository.estimate import estimate_rows
@@ -111,8 +116,10 @@ class SQLAlchemyRepository(Generic[ModelT]):
     Allow-lists: ``filterable`` maps a field to the operators it accepts, ``sortable`` and
     ``searchable`` name fields (sortable columns must be NOT NULL). ``max_limit`` bounds
     page sizes: a larger ``limit`` is a ``ValidationError``, not silently clamped.
-    ``cursor_secret`` (optional) HMAC-signs keyset cursors. ``children`` says what a soft
-    delete does to rows that refer to this one (``foundation.repository.children``).
+    ``cursor_secret`` (optional) HMAC-signs keyset cursors. ``children`` says what a delete
+    does to rows that refer to this one (``foundation.repository.children``); the
+    repositories it names learn of this parent when the class is defined, and refuse to
+    restore a row under a deleted ``CASCADE`` or ``REFUSE`` parent.
     """
 
     model: type[ModelT]
@@ -139,6 +146,8 @@ class SQLAlchemyRepository(Generic[ModelT]):
         cls.statements = Statements(
             cls.traits, cls.filterable, cls.searchable, cls.sortable, cls.default_sort
         )
+        if cls.children:
+            adopt(cls, cls.children)
 
     def __init__(self, unit: UnitOfWork | AsyncSession | AsyncConnection) -> None:
         if not hasattr(type(self), "traits"):
@@ -476,7 +485,7 @@ class SQLAlchemyRepository(Generic[ModelT]):
         key = self._id(id)
         if self.children:
             with self._errors():
-                await refuse_live_children(self._unit, self._name(key), self.children, key)
+                await refuse_children(self._unit, self._name(key), self.children, key)
         values = {"deleted_at": utcnow(), **self.traits.touch_values()}
         stmt = self.statements.update(tuple(values), False, None)
         if await self._rowcount(stmt, update_params(key, values, None)) == 0:
@@ -489,22 +498,49 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return None
 
     async def hard_delete(self, id: Any) -> None:
-        """Delete the row for good (soft-deleted rows included); ``NotFoundError``."""
+        """Delete the row for good (soft-deleted rows included); ``NotFoundError``.
+
+        ``CASCADE`` children go for good with it (soft-deleted ones too); a ``REFUSE``
+        child row, live or deleted, makes it a ``ConflictError`` and nothing is deleted;
+        ``LEAVE`` children are the foreign key's business (``ForeignKeyError``).
+        """
         key = self._id(id)
+        if self.children:
+            this = select(self._pk).where(self._pk == key)  # no row: no child is touched
+            await self._delete_children(self._name(key), this, None)
         # in a session, ORM-enabled: the session forgets the deleted object
         target = self.model if self._unit.has_session else self.statements.table
         if await self._rowcount(delete(target).where(self._pk == key)) == 0:
             raise self._not_found(key)
 
+    async def _delete_children(
+        self, parent: str, parent_keys: Select[Any], when: datetime | None
+    ) -> None:
+        """Apply ``children`` to the rows ``parent_keys`` selects, before they go: refuse,
+        or cascade softly at ``when`` (for good when ``None``)."""
+        with self._errors():
+            hard = when is None
+            await refuse_children(self._unit, parent, self.children, parent_keys, hard=hard)
+            if when is None:
+                await cascade_hard_delete(self._unit, self.children, parent_keys)
+            else:
+                await cascade_delete(self._unit, self.children, parent_keys, when)
+
     async def restore(self, id: Any) -> ModelT:
         """Undo a soft delete; a live row comes back unchanged (restore is idempotent).
 
         ``NotFoundError`` when there is no row with this id at all; ``DuplicateError``
-        when a live row has taken one of its unique values since (``unique_among_live``).
+        when a live row has taken one of its unique values since (``unique_among_live``);
+        ``ConflictError`` while its parent is deleted, when that parent declares it a
+        ``CASCADE`` or ``REFUSE`` child (restore the parent first).
         """
         if not self.traits.soft_delete:
             raise ValidationError(f"{self.model.__name__} does not support soft delete.")
         key = self._id(id)
+        parents = guarding_parents(type(self))
+        if parents:  # a live child under a deleted parent would break the parent's policy
+            with self._errors():
+                await refuse_restore_under_deleted_parent(self._unit, self.traits, parents, key)
         deleted_at = self.traits.model.__mapper__.columns["deleted_at"]
         when = None
         if cascades(self.children):  # the children deleted with it carry its deletion time
@@ -523,11 +559,20 @@ class SQLAlchemyRepository(Generic[ModelT]):
         return cast(ModelT, entity)
 
     async def delete_many(self, filters: FilterLike) -> int:
-        """Delete (softly where supported) every live match; return how many."""
+        """Delete (softly where supported) every live match; return how many.
+
+        The ``children`` policies apply to every match as ``delete`` applies them to one,
+        in the same unit of work: a ``REFUSE`` child holding back any match is a
+        ``ConflictError`` and nothing is deleted.
+        """
         where = self._where(filters, None, False)
+        when = utcnow() if self.traits.soft_delete else None
+        if self.children:  # the children first, while their parents still match the filter
+            matched = select(self._pk).where(*where)
+            await self._delete_children(f"A matching {self.model.__name__}", matched, when)
         stmt: Any
-        if self.traits.soft_delete:
-            stmt = update(self.model).where(*where).values(deleted_at=utcnow(), **self._stamp())
+        if when is not None:
+            stmt = update(self.model).where(*where).values(deleted_at=when, **self._stamp())
         else:
             stmt = delete(self.model).where(*where)
         return await self._rowcount(stmt.execution_options(synchronize_session="fetch"))

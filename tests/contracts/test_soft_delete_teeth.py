@@ -1,9 +1,11 @@
 """``RepositoryContract``'s soft-delete checks have teeth: unique values among live rows
-and the declared child policy, each broken on purpose, fail exactly their test."""
+and the declared child policy (on ``delete``, ``delete_many``, ``hard_delete`` and a
+child's restore), each broken on purpose, fail exactly their tests."""
 
 from __future__ import annotations
 
 import textwrap
+from typing import NamedTuple
 
 import pytest
 
@@ -24,15 +26,19 @@ class CardRepository(SQLAlchemyRepository[Card]):
     model = Card
 
 
+class PlainCards(SQLAlchemyRepository[Card]):  # no board names them: no parent known
+    model = Card
+
+
 class BoardRepository(SQLAlchemyRepository[Board]):
     model = Board
     filterable: ClassVar[dict[str, Any]] = {"owner": ALL_OPS}
     sortable = ("owner",)
-    children = (Children(CardRepository, "board_id", OnParentDelete.CASCADE),)
 
 
-class PlainBoards(SQLAlchemyRepository[Board]):
+class PlainBoards(SQLAlchemyRepository[Board]):  # declares no children
     model = Board
+    filterable: ClassVar[dict[str, Any]] = {"owner": ALL_OPS}
 """
 
 SUITE = """
@@ -49,42 +55,97 @@ class TestBoards(RepositoryContract):
         return {{"slug": f"board-{{n}}"}}
 
     def child_repository(self, repository):
-        return CardRepository(repository.session)
+        return {cards}(repository.session)
 
     def new_child_data(self, parent, n: int) -> dict[str, Any]:
         return {{"board_id": parent.id, "title": f"card {{n}}"}}
 """
 
 
-def module(repository_body: str = "pass", policy: str = "cascade") -> str:
-    """A test module running the contract against ``BoardRepository`` changed by the body."""
-    body = textwrap.indent(textwrap.dedent(repository_body).strip(), "    ")
-    suite = SUITE.format(policy=policy)
+def module(
+    repository_body: str = "pass",
+    policy: str = "cascade",
+    declared: str | None = None,
+    cards: str = "CardRepository",
+) -> str:
+    """A test module running the contract against a ``BoardRepository`` that declares
+    ``declared`` (default: ``policy``) for its cards, changed by the body; the suite says
+    ``policy`` and reaches the cards through ``cards``."""
+    policy_name = (declared or policy).upper()
+    children = f'children = (Children(CardRepository, "board_id", OnParentDelete.{policy_name}),)'
+    body = textwrap.indent(f"{children}\n{textwrap.dedent(repository_body).strip()}", "    ")
+    suite = SUITE.format(policy=policy, cards=cards)
     return f"{HEADER}\n\nclass Repository(BoardRepository):\n{body}\n\n{suite}"
 
 
-# 71 test ids; the board declares no versioning, search, upsert, cursors, foreign keys...
-PASSED, SKIPPED = 54, 19
+# 74 test ids; the board declares no versioning, search, upsert, cursors, foreign keys...
+PASSED, SKIPPED = 57, 19
 POLICY_TEST = "test_delete_applies_the_declared_child_policy"
+MANY_TEST = "test_delete_many_applies_the_declared_child_policy"
+HARD_TEST = "test_hard_delete_applies_the_declared_child_policy"
+RESTORE_TEST = "test_a_child_waits_for_its_deleted_parent"
 UNIQUE_TEST = "test_a_deleted_row_frees_its_unique_values"
+ALL_POLICY_TESTS = {POLICY_TEST, MANY_TEST, HARD_TEST, RESTORE_TEST}
+
+
+class Defect(NamedTuple):
+    """A broken repository: its body, the policy the suite is told, the tests that must
+    fail; what the board declares (default: the policy) and the cards' repository."""
+
+    body: str
+    policy: str
+    expected: set[str]
+    declared: str | None = None
+    cards: str = "CardRepository"
+
 
 BROKEN = {
-    "cascade that forgets the children": ("children = ()", "cascade", {POLICY_TEST}),
-    "restore that leaves the children deleted": (
+    "cascade that forgets the children": Defect("children = ()", "cascade", ALL_POLICY_TESTS),
+    "restore that leaves the children deleted": Defect(
         """
         async def restore(self, id):
             return await PlainBoards(self.session).restore(id)  # no cascade
         """,
         "cascade",
-        {POLICY_TEST},
+        {POLICY_TEST, MANY_TEST},
     ),
-    "refusal declared, children left alone": (
-        'children = (Children(CardRepository, "board_id", OnParentDelete.LEAVE),)',
+    "refusal declared, children left alone": Defect(
+        "pass", "refuse", {POLICY_TEST, MANY_TEST, RESTORE_TEST}, declared="leave"
+    ),
+    "children left alone, cascade done": Defect(
+        "pass", "leave", ALL_POLICY_TESTS, declared="cascade"
+    ),
+    "delete_many that forgets the cascade": Defect(
+        """
+        async def delete_many(self, filters):
+            return await PlainBoards(self.session).delete_many(filters)
+        """,
+        "cascade",
+        {MANY_TEST},
+    ),
+    "delete_many that forgets the refusal": Defect(
+        """
+        async def delete_many(self, filters):
+            return await PlainBoards(self.session).delete_many(filters)
+        """,
         "refuse",
-        {POLICY_TEST},
+        {MANY_TEST},
     ),
-    "children left alone, cascade done": ("pass", "leave", {POLICY_TEST}),
-    "restore that swallows the conflict": (
+    "hard_delete that forgets the cascade": Defect(
+        """
+        async def hard_delete(self, id):
+            return await PlainBoards(self.session).hard_delete(id)
+        """,
+        "cascade",
+        {HARD_TEST},
+    ),
+    "a cascaded child restored under its deleted parent": Defect(
+        "pass", "cascade", {RESTORE_TEST}, cards="PlainCards"
+    ),
+    "a refused child restored under its deleted parent": Defect(
+        "pass", "refuse", {RESTORE_TEST}, cards="PlainCards"
+    ),
+    "restore that swallows the conflict": Defect(
         """
         async def restore(self, id):
             try:
@@ -95,7 +156,7 @@ BROKEN = {
         "cascade",
         {UNIQUE_TEST},
     ),
-    "unique values that stay taken": (
+    "unique values that stay taken": Defect(
         """
         async def create(self, data):
             if await self.exists({"slug": data["slug"]}, include_deleted=True):
@@ -113,10 +174,7 @@ BROKEN = {
 def test_each_correct_policy_passes_with_exact_counts(
     contract_runner: ContractRunner, policy: str
 ) -> None:
-    declared = (
-        f'children = (Children(CardRepository, "board_id", OnParentDelete.{policy.upper()}),)'
-    )
-    outcome = contract_runner.run(module(declared, policy))
+    outcome = contract_runner.run(module(policy=policy))
     assert (outcome.passed, outcome.skipped, outcome.failed) == (PASSED, SKIPPED, set()), (
         outcome.text
     )
@@ -126,6 +184,6 @@ def test_each_correct_policy_passes_with_exact_counts(
 def test_broken_soft_delete_fails_the_named_test(
     contract_runner: ContractRunner, defect: str
 ) -> None:
-    body, policy, expected = BROKEN[defect]
-    outcome = contract_runner.run(module(body, policy))
-    assert outcome.failed == expected, outcome.text
+    broken = BROKEN[defect]
+    outcome = contract_runner.run(module(broken.body, broken.policy, broken.declared, broken.cards))
+    assert outcome.failed == broken.expected, outcome.text

@@ -1,5 +1,6 @@
 """Soft delete in the reference service: a deleted project frees its slug, restoring into a
-reused slug is a 409 that says so, and a project's tasks follow its delete and restore."""
+reused slug is a 409 that says so, a project's tasks follow its delete and restore, and a
+task waits for its deleted project to come back."""
 
 from __future__ import annotations
 
@@ -50,6 +51,25 @@ async def test_a_projects_tasks_follow_its_delete_and_restore(http: httpx.AsyncC
     listed = await http.get(TASKS, params={"project_id": project["id"]}, headers=WRITE)
     back = {task["id"] for task in listed.json()["items"]}
     assert back == {tasks[0]["id"], tasks[1]["id"]}  # the task deleted on its own stays deleted
+
+
+async def test_restoring_a_task_of_a_deleted_project_is_a_409_that_says_so(
+    http: httpx.AsyncClient,
+) -> None:
+    project = await new_project(http, "board")
+    task = await new_task(http, project["id"], "alone")
+    await http.delete(f"{TASKS}/{task['id']}", headers=WRITE)
+    await http.delete(f"{PROJECTS}/{project['id']}", headers=WRITE)
+    body = problem(await http.post(f"{TASKS}/{task['id']}/restore", headers=WRITE), 409, "conflict")
+    assert body["detail"] == (
+        f"Task {task['id']} cannot be restored: its Project {project['id']} is deleted. "
+        "Restore the Project first."
+    )
+    assert (body["parent"], body["parent_id"]) == ("Project", project["id"])
+    assert (await http.get(f"{TASKS}/{task['id']}", headers=WRITE)).status_code == 404
+    await http.post(f"{PROJECTS}/{project['id']}/restore", headers=WRITE)
+    restored = await http.post(f"{TASKS}/{task['id']}/restore", headers=WRITE)
+    assert restored.status_code == 200, restored.text
 
 
 async def test_openapi_documents_the_restore_conflict(http: httpx.AsyncClient) -> None:

@@ -1,4 +1,5 @@
-"""What a parent's soft delete does to its children: cascade (and restore), refuse, leave."""
+"""What a parent's soft delete does to its children: cascade (and restore), refuse, leave;
+and what a deleted parent does to its child's restore."""
 
 from __future__ import annotations
 
@@ -28,14 +29,24 @@ class CascadingBoards(SQLAlchemyRepository[Board]):
     children = (Children(CardRepository, "board_id", OnParentDelete.CASCADE),)
 
 
+# a repository learns its parents from every declaration that names it: each policy names
+# its own card repository, so that the restores below see one policy each
+class RefusedCards(SQLAlchemyRepository[Card]):
+    model = Card
+
+
+class LeftCards(SQLAlchemyRepository[Card]):
+    model = Card
+
+
 class RefusingBoards(SQLAlchemyRepository[Board]):
     model = Board
-    children = (Children(CardRepository, "board_id", OnParentDelete.REFUSE),)
+    children = (Children(RefusedCards, "board_id", OnParentDelete.REFUSE),)
 
 
 class LeavingBoards(SQLAlchemyRepository[Board]):
     model = Board
-    children = (Children(CardRepository, "board_id", OnParentDelete.LEAVE),)
+    children = (Children(LeftCards, "board_id", OnParentDelete.LEAVE),)
 
 
 async def board_with_cards(
@@ -159,3 +170,82 @@ def test_a_cascade_needs_children_that_soft_delete() -> None:
     with pytest.raises(ConfigurationError, match="Sticker cannot soft delete"):
         Children(StickerRepository, "board_id", OnParentDelete.CASCADE)
     Children(StickerRepository, "board_id", OnParentDelete.REFUSE)  # refusing needs nothing
+
+
+# -- restoring a child whose parent is deleted --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("boards_type", "cards_type", "policy"),
+    [(CascadingBoards, CardRepository, "cascade"), (RefusingBoards, RefusedCards, "refuse")],
+)
+async def test_restoring_a_child_under_a_deleted_parent_is_a_conflict(
+    db_session: AsyncSession, boards_type: type[Any], cards_type: type[Any], policy: str
+) -> None:
+    boards, cards = boards_type(db_session), cards_type(db_session)
+    board, (card,) = await board_with_cards(db_session, boards, "a")
+    await cards.delete(card.id)  # on its own, so that either policy lets the board go
+    await boards.delete(board.id)
+    with pytest.raises(ConflictError) as caught:
+        await cards.restore(card.id)
+    assert caught.value.status == 409
+    assert caught.value.message == (
+        f"Card {card.id} cannot be restored: its Board {board.id} is deleted. "
+        "Restore the Board first."
+    )
+    assert caught.value.details == {
+        "id": str(card.id),
+        "operation": "restore",
+        "parent": "Board",
+        "parent_id": str(board.id),
+        "policy": policy,
+    }
+    assert await deleted_at(db_session, CardRepository, card.id) is not None
+    await boards.restore(board.id)  # the card was deleted on its own: it stays deleted
+    assert (await cards.restore(card.id)).deleted_at is None
+
+
+async def test_under_leave_a_child_is_restored_under_a_deleted_parent(
+    db_session: AsyncSession,
+) -> None:
+    boards, cards = LeavingBoards(db_session), LeftCards(db_session)
+    board, (card,) = await board_with_cards(db_session, boards, "a")
+    await cards.delete(card.id)
+    await boards.delete(board.id)
+    assert (await cards.restore(card.id)).deleted_at is None  # as live as a left child
+
+
+async def test_restoring_a_live_child_under_a_deleted_parent_changes_nothing(
+    db_session: AsyncSession,
+) -> None:
+    boards = CascadingBoards(db_session)
+    board, _ = await board_with_cards(db_session, boards)
+    await boards.delete(board.id)
+    cards = CardRepository(db_session)
+    card = await cards.create({"board_id": board.id, "title": "late"})  # not the repo's job
+    assert (await cards.restore(card.id)).version == card.version  # a no-op, no conflict
+
+
+async def test_a_grandchild_waits_for_its_own_parent(db_session: AsyncSession) -> None:
+    boards = CascadingBoards(db_session)
+    board, (card,) = await board_with_cards(db_session, boards, "a")
+    comments = CommentRepository(db_session)
+    comment = await comments.create({"card_id": card.id, "body": "hi"})
+    await boards.delete(board.id)
+    with pytest.raises(ConflictError, match=f"its Card {card.id} is deleted"):
+        await comments.restore(comment.id)
+    with pytest.raises(ConflictError, match=f"its Board {board.id} is deleted"):
+        await CardRepository(db_session).restore(card.id)
+
+
+async def test_a_subclass_of_the_child_repository_knows_its_parents(
+    db_session: AsyncSession,
+) -> None:
+    class ScopedCards(CardRepository):
+        pass
+
+    boards = CascadingBoards(db_session)
+    board, (card,) = await board_with_cards(db_session, boards, "a")
+    await boards.delete(board.id)
+    with pytest.raises(ConflictError, match="Restore the Board first"):
+        await ScopedCards(db_session).restore(card.id)

@@ -35,6 +35,7 @@ from foundation.repository import (
     SortKey,
     and_,
     cursor_direction,
+    read_traits,
 )
 from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
@@ -79,15 +80,10 @@ def parameter_name(field: str, op: Op) -> str:
 def sort_values(repository: RepositoryFacts) -> list[str]:
     """Every accepted ``sort`` value: each sortable field ascending, then descending."""
     fields = [*repository.sortable]
-    pk = _primary_key(repository)
+    pk = read_traits(repository.model).pk
     if pk not in fields:
         fields.append(pk)
     return [*fields, *(f"-{field}" for field in fields)]
-
-
-def _primary_key(repository: RepositoryFacts) -> str:
-    mapper: Any = repository.model.__mapper__
-    return str(mapper.get_property_by_column(mapper.primary_key[0]).key)
 
 
 def python_type_of(column: Column[Any]) -> type:
@@ -240,12 +236,12 @@ def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
 
 
 def _filters(repository: RepositoryFacts) -> list[tuple[str, Op, Column[Any]]]:
-    columns: Any = repository.model.__mapper__.columns
-    found: list[tuple[str, Op, Column[Any]]] = []
-    for field, ops in repository.filterable.items():
-        for op in sorted(ops, key=_ORDER.__getitem__):
-            found.append((field, op, columns[field]))
-    return found
+    traits = read_traits(repository.model)
+    return [
+        (field, op, traits.column(field))
+        for field, ops in repository.filterable.items()
+        for op in sorted(ops, key=_ORDER.__getitem__)
+    ]
 
 
 def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:

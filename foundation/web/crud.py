@@ -27,6 +27,10 @@ same with 409. The create response links to get/update/delete (OpenAPI links), s
 and stateful testers can follow them. Access is per operation: ``None`` is open, a
 sequence of scopes requires a bearer token holding them (an empty one: any valid token).
 The generated routes go on an ``APIRouter`` that may already carry hand-written routes.
+
+Here the router's options become one ``Resource`` (:mod:`foundation.web.crud_resource`);
+each chosen operation's route is then built from it by the table in
+:mod:`foundation.web.crud_routes`, and HTTP details live in :mod:`foundation.web.crud_http`.
 """
 
 from collections.abc import Callable, Collection, Mapping, Sequence

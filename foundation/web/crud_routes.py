@@ -41,7 +41,7 @@ from foundation.web.crud_http import (
     none_match,
     offset_links,
 )
-from foundation.web.crud_query import ListQuery, list_query, python_type_of
+from foundation.web.crud_query import list_query, python_type_of
 from foundation.web.crud_resource import Operation, Resource, json_response
 from foundation.web.openapi import problem_responses
 
@@ -63,8 +63,13 @@ class Route:
 
 def _pages(r: Resource, *, cursor: bool) -> Route:
     """``GET {path}`` (offset pages) or ``GET {path}/cursor`` (keyset pages)."""
+    deleted, scopes = None, r.deleted_access or ()
+    if r.deleted_access is not None:
+        needs = " ".join(scopes) or "any valid token"
+        deleted = f"Soft-deleted {r.plural} too (include) or only them (only); needs {needs}"
+        deleted += ", else 401/403"
     read_query = list_query(
-        r.repository, cursor=cursor, refuse_unknown=r.refuse_unknown_query, deleted=_deleted(r)
+        r.repository, cursor=cursor, refuse_unknown=r.refuse_unknown_query, deleted=deleted
     )
     envelope: Any = (CursorPage if cursor else Page)[r.read]
     adapter: TypeAdapter[Any] = TypeAdapter(envelope)
@@ -75,7 +80,17 @@ def _pages(r: Resource, *, cursor: bool) -> Route:
 
     async def list_items(*, source: Any, request: Request, **values: Any) -> Response:
         query = await read_query(request, **values)
-        page = await _read_page(r, source, request, query)
+        extra: dict[str, Any] = {}
+        if query.deleted:  # deleted rows only for a caller with the scopes
+            await _authorize(request, scopes)
+            extra["include_deleted"] = query.deleted
+        try:
+            page = await r.make(source).list(
+                query.filters, sort=query.sort, page=query.page, search=query.search, **extra
+            )
+        except InvalidCursorError as exc:
+            # a cursor this listing did not issue names no page of it
+            raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
         body = dict(zip(names, fields(page), strict=True))
         # items that are the read schema already (what a ``BaseService`` answers) go into
         # the envelope as they are; anything else is validated through it
@@ -101,21 +116,6 @@ def _pages(r: Resource, *, cursor: bool) -> Route:
     )
 
 
-async def _read_page(r: Resource, source: Any, request: Request, query: ListQuery) -> Any:
-    """The page ``query`` asks for; deleted rows only for a caller with the scopes."""
-    extra: dict[str, Any] = {}
-    if query.deleted:
-        await _authorize(request, r.deleted_access or ())
-        extra["include_deleted"] = query.deleted
-    try:
-        return await r.make(source).list(
-            query.filters, sort=query.sort, page=query.page, search=query.search, **extra
-        )
-    except InvalidCursorError as exc:
-        # a cursor this listing did not issue names no page of it
-        raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
-
-
 async def _authorize(request: Request, scopes: Sequence[str]) -> None:
     """401 without a valid bearer token, 403 when it lacks ``scopes``."""
     credentials = await bearer_scheme(request)
@@ -124,14 +124,6 @@ async def _authorize(request: Request, scopes: Sequence[str]) -> None:
     missing = principal.missing_scopes(*scopes)
     if missing:
         raise InsufficientScopeError(missing, tuple(scopes))
-
-
-def _deleted(r: Resource) -> str | None:
-    """The description of the ``deleted`` parameter, if the lists offer it."""
-    if r.deleted_access is None:
-        return None
-    needs = " ".join(r.deleted_access) or "any valid token"
-    return f"Soft-deleted {r.plural} too (include) or only them (only); needs {needs}, else 401/403"
 
 
 def _item(r: Resource) -> str:
@@ -148,19 +140,15 @@ def _get(r: Resource) -> Route:
                 return Response(status_code=304, headers={"ETag": cast(str, tag)})
         return r.respond(item)
 
-    not_modified: dict[int | str, Any] = {
-        304: {"description": "Not modified", "headers": ETAG_HEADER}
-    }
+    responses = r.item_response(200, "The resource")
+    if r.version:
+        responses[304] = {"description": "Not modified", "headers": ETAG_HEADER}
     return Route(
         _item(r),
         "GET",
         _declare(get_item, r),
         f"Get one {r.name}",
-        {
-            **r.item_response(200, "The resource"),
-            **(not_modified if r.version else {}),
-            **problem_responses(404),
-        },
+        {**responses, **problem_responses(404)},
         model=r.read,
     )
 

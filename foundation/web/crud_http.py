@@ -123,7 +123,8 @@ def link_header(request: Request, pages: Mapping[str, Mapping[str, Any]]) -> str
     """An RFC 8288 ``Link`` value: for each relation, the request's path and query changed
     by its page's parameters (a ``None`` removes one). Relative URIs: the request's host,
     which a client may forge, never appears."""
-    path, query = request.url.path, dict[str, list[str]]()
+    path = request.url.path
+    query: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         query.setdefault(name, []).append(value)
     links = []

@@ -11,7 +11,6 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from operator import attrgetter
 from typing import Annotated, Any, cast
 
 from fastapi import Path, Request, Response
@@ -25,6 +24,7 @@ from foundation.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
+from foundation.repository import TotalStrategy
 from foundation.schemas.pages import CursorPage, Page
 from foundation.web.auth import (
     InsufficientScopeError,
@@ -73,9 +73,7 @@ def _pages(r: Resource, *, cursor: bool) -> Route:
     )
     envelope: Any = (CursorPage if cursor else Page)[r.read]
     adapter: TypeAdapter[Any] = TypeAdapter(envelope)
-    # the envelope's fields as the page has them; ``total_strategy`` keeps its default
-    names = [name for name in envelope.model_fields if name != "total_strategy"]
-    fields, links_of = attrgetter(*names), cursor_links if cursor else offset_links
+    body_of, links_of = (_cursor_body, cursor_links) if cursor else (_offset_body, offset_links)
     read = r.read
 
     async def list_items(*, source: Any, request: Request, **values: Any) -> Response:
@@ -91,7 +89,7 @@ def _pages(r: Resource, *, cursor: bool) -> Route:
         except InvalidCursorError as exc:
             # a cursor this listing did not issue names no page of it
             raise NotFoundError(exc.message, details={"field": "cursor"}) from exc
-        body = dict(zip(names, fields(page), strict=True))
+        body = body_of(page)
         # items that are the read schema already (what a ``BaseService`` answers) go into
         # the envelope as they are; anything else is validated through it
         if all(type(item) is read for item in body["items"]):
@@ -124,6 +122,25 @@ async def _authorize(request: Request, scopes: Sequence[str]) -> None:
     missing = principal.missing_scopes(*scopes)
     if missing:
         raise InsufficientScopeError(missing, tuple(scopes))
+
+
+def _offset_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "total": page.total,
+        "total_strategy": TotalStrategy.EXACT.value,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def _cursor_body(page: Any) -> dict[str, Any]:
+    return {
+        "items": page.items,
+        "limit": page.limit,
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+    }
 
 
 def _item(r: Resource) -> str:

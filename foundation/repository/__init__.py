@@ -4,7 +4,8 @@ SQLAlchemy implementation.
 Another implementation of ``IBaseRepository`` (a hand-written one, the test kit's
 in-memory fake) answers bad input exactly as ``SQLAlchemyRepository`` does by building on
 the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check_limit``,
-``check_offset``, ``resolve_sort``, ``coerce`` and ``CursorCodec`` with ``cursor_position``.
+``check_offset``, ``resolve_sort``, ``coerce`` and ``CursorCodec`` with ``cursor_position``,
+and on one reading of the model: ``read_traits`` (key, version column, soft delete).
 """
 
 from foundation.repository.checking import check_filter, check_search, check_writable
@@ -47,6 +48,7 @@ from foundation.repository.paging import check_limit, check_offset, cursor_posit
 from foundation.repository.protocol import IBaseRepository
 from foundation.repository.sorting import SortOrder, resolve_sort
 from foundation.repository.sqlalchemy import SQLAlchemyRepository
+from foundation.repository.traits import ModelTraits, read_traits
 from foundation.repository.values import coerce
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "Filter",
     "FilterLike",
     "IBaseRepository",
+    "ModelTraits",
     "OffsetPagination",
     "OnParentDelete",
     "Op",
@@ -88,6 +91,7 @@ __all__ = [
     "cursor_position",
     "or_",
     "parse_sort",
+    "read_traits",
     "resolve_sort",
     "signing_cursors",
     "where",

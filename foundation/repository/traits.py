@@ -33,6 +33,11 @@ class ModelTraits:
     # every attribute is named as its table column: rows insert as they are through Core
     keys_are_column_keys: bool = False
 
+    def column(self, key: str) -> Column[Any]:
+        """The table column behind the attribute ``key``."""
+        column: Column[Any] = self.model.__mapper__.columns[key]
+        return column
+
     def touch_values(self) -> dict[str, Any]:
         """Values that every write refreshes (``updated_at``, ``updated_by``, ...)."""
         return {key: make() for key, make in self.touch}
@@ -158,7 +163,6 @@ def check_allow_lists(
             raise ConfigurationError(f"{name} has no column '{field}' to filter on.")
         if not all(isinstance(op, Op) for op in ops):
             raise ConfigurationError(f"{name}.{field}: filter operators must be Op members.")
-    columns = traits.model.__mapper__.columns
     for field in searchable:
-        if field not in traits.columns or not isinstance(columns[field].type, String):
+        if field not in traits.columns or not isinstance(traits.column(field).type, String):
             raise ConfigurationError(f"{name}.{field} is not a text column to search.")

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Header, Request
+
 from foundation.errors import BadRequestError
+from foundation.web.crud_query import MAX_OFFSET
 
 ETAG_PATTERN = r'^(\*|"[0-9]{1,10}")$'
 """What ``If-Match`` accepts: ``*`` or one strong entity tag of ours, e.g. ``"3"``."""
@@ -34,6 +37,29 @@ LINK_HEADER = {
         "schema": {"type": "string"},
     }
 }
+
+
+def if_match_header(action: str) -> Any:
+    """The ``If-Match`` header parameter, its grammar published as a pattern."""
+    return Annotated[
+        str,  # not ``| None``: the schema must not offer a null header
+        Header(
+            alias="If-Match",
+            description=f'{action} only if the resource still has this ETag, e.g. "3" '
+            "(else 412); * matches any version",
+            # an example keeps fuzzers from leading with values captured elsewhere
+            json_schema_extra={"pattern": ETAG_PATTERN, "examples": ["*"]},
+        ),
+    ]
+
+
+IF_NONE_MATCH_HEADER: Any = Annotated[
+    str,
+    Header(
+        alias="If-None-Match",
+        description="ETags you hold; 304 with no body when one is the current ETag",
+    ),
+]
 
 
 def etag(version: Any) -> str | None:
@@ -71,10 +97,36 @@ def none_match(if_none_match: str | None, tag: str | None) -> bool:
     return any(f'"{found}"' == tag for found in _TAG.findall(if_none_match))
 
 
-def link_header(path: str, query: Mapping[str, Any], pages: Mapping[str, Mapping[str, Any]]) -> str:
-    """An RFC 8288 ``Link`` value: for each relation, ``path`` with ``query`` changed by
-    its page's parameters (a ``None`` removes one). Relative URIs: the request's host,
+def offset_links(request: Request, page: Any) -> str:
+    """``first``, ``prev`` and ``next`` of an offset page (``next`` when rows may follow)."""
+    offset, limit = page.offset, page.limit
+    relations: dict[str, dict[str, Any]] = {"first": {"offset": None}}
+    if offset > 0:
+        relations["prev"] = {"offset": max(offset - limit, 0) or None}
+    more = len(page.items) >= limit if page.total is None else offset + limit < page.total
+    if more and offset + limit <= MAX_OFFSET:
+        relations["next"] = {"offset": offset + limit}
+    return link_header(request, relations)
+
+
+def cursor_links(request: Request, page: Any) -> str:
+    """``first``, and ``prev``/``next`` with the page's cursors where there are some."""
+    relations: dict[str, dict[str, Any]] = {"first": {"cursor": None}}
+    if page.previous_cursor:
+        relations["prev"] = {"cursor": page.previous_cursor}
+    if page.next_cursor:
+        relations["next"] = {"cursor": page.next_cursor}
+    return link_header(request, relations)
+
+
+def link_header(request: Request, pages: Mapping[str, Mapping[str, Any]]) -> str:
+    """An RFC 8288 ``Link`` value: for each relation, the request's path and query changed
+    by its page's parameters (a ``None`` removes one). Relative URIs: the request's host,
     which a client may forge, never appears."""
+    path = request.url.path
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
     links = []
     for relation, changes in pages.items():
         params = {**query, **changes}

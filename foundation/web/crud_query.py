@@ -35,6 +35,7 @@ from foundation.repository import (
     SortKey,
     and_,
     cursor_direction,
+    read_traits,
 )
 from foundation.repository.values import python_type
 from foundation.schemas.base import NO_NUL_PATTERN
@@ -79,15 +80,10 @@ def parameter_name(field: str, op: Op) -> str:
 def sort_values(repository: RepositoryFacts) -> list[str]:
     """Every accepted ``sort`` value: each sortable field ascending, then descending."""
     fields = [*repository.sortable]
-    pk = _primary_key(repository)
+    pk = read_traits(repository.model).pk
     if pk not in fields:
         fields.append(pk)
     return [*fields, *(f"-{field}" for field in fields)]
-
-
-def _primary_key(repository: RepositoryFacts) -> str:
-    mapper: Any = repository.model.__mapper__
-    return str(mapper.get_property_by_column(mapper.primary_key[0]).key)
 
 
 def python_type_of(column: Column[Any]) -> type:
@@ -177,57 +173,46 @@ def _list_of(value: Any, commas: bool) -> Any:
 
 
 def _filter_parameter(index: int, field: str, op: Op, column: Column[Any]) -> inspect.Parameter:
-    name = parameter_name(field, op)
-    value = _scalar(column, op)
-    description = f"Filter: {field} {op.value}"
-    commas = _commas_are_separators(column, op)
-    how = (
-        "repeat the parameter or separate values with commas"
-        if commas
-        else "repeat the parameter; a comma is part of a value"
-    )
-    annotation: Any
+    value, description = _scalar(column, op), f"Filter: {field} {op.value}"
+    constraints: dict[str, Any] = {}
     if op is Op.IS_NULL:
-        annotation = bool
-    elif op in (Op.IN, Op.NOT_IN):
-        annotation = _list_of(value, commas)
-        description += f" (one or more values: {how})"
-        extra: dict[str, Any] = {"min_length": 1, "max_length": MAX_LIST_ITEMS}
-        return _query_parameter(f"f{index}", annotation, name, description, **extra)
-    elif op is Op.BETWEEN:
-        annotation = _list_of(value, commas)
-        description += f" (two values, low then high: {how})"
-        return _query_parameter(
-            f"f{index}", annotation, name, description, min_length=2, max_length=2
+        value = bool
+    elif op in (Op.IN, Op.NOT_IN, Op.BETWEEN):
+        commas = _commas_are_separators(column, op)
+        how = (
+            "repeat the parameter or separate values with commas"
+            if commas
+            else "repeat the parameter; a comma is part of a value"
         )
-    else:
-        annotation = value
-    return _query_parameter(f"f{index}", annotation, name, description)
+        value = _list_of(value, commas)
+        if op is Op.BETWEEN:
+            description += f" (two values, low then high: {how})"
+            constraints = {"min_length": 2, "max_length": 2}
+        else:
+            description += f" (one or more values: {how})"
+            constraints = {"min_length": 1, "max_length": MAX_LIST_ITEMS}
+    alias = parameter_name(field, op)
+    return _query_parameter(f"f{index}", value, description, alias=alias, **constraints)
 
 
 def _query_parameter(
     name: str,
     annotation: Any,
-    alias: str,
     description: str,
     default: Any = None,
+    *,
+    alias: str | None = None,
     **constraints: Any,
 ) -> inspect.Parameter:
+    """The keyword parameter ``name``, read from the query string as ``alias`` (or ``name``)."""
+    query = Query(alias=alias or name, description=description, **constraints)
     # no ``| None``: absent means unset, and the schema then offers no ``null`` to send
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
         default=default,
-        annotation=Annotated[
-            annotation, Query(alias=alias, description=description, **constraints)
-        ],
+        annotation=Annotated[annotation, query],
     )
-
-
-def _alias(parameter: inspect.Parameter) -> str:
-    """The query-string name of a parameter built by ``_query_parameter``."""
-    query = parameter.annotation.__metadata__[-1]
-    return str(query.alias)
 
 
 def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
@@ -240,12 +225,12 @@ def _refuse_unknown(request: Request, accepted: frozenset[str]) -> None:
 
 
 def _filters(repository: RepositoryFacts) -> list[tuple[str, Op, Column[Any]]]:
-    columns: Any = repository.model.__mapper__.columns
-    found: list[tuple[str, Op, Column[Any]]] = []
-    for field, ops in repository.filterable.items():
-        for op in sorted(ops, key=_ORDER.__getitem__):
-            found.append((field, op, columns[field]))
-    return found
+    traits = read_traits(repository.model)
+    return [
+        (field, op, traits.column(field))
+        for field, ops in repository.filterable.items()
+        for op in sorted(ops, key=_ORDER.__getitem__)
+    ]
 
 
 def _dedupe_sort(values: Collection[str] | None) -> tuple[SortKey, ...] | None:
@@ -276,69 +261,42 @@ def list_query(
     soft-deleted rows.
     """
     filters = _filters(repository)
-    limit_default = min(DEFAULT_LIMIT, repository.max_limit)
+    limit, max_limit = min(DEFAULT_LIMIT, repository.max_limit), repository.max_limit
     sort_type: Any = Literal.__getitem__(tuple(sort_values(repository)))
+    sort = "Sort keys in order (repeat the parameter); '-' sorts descending"
     parameters = [
+        _query_parameter("limit", int, "Page size", limit, ge=1, le=max_limit),
+        _query_parameter("sort", list[sort_type], sort, max_length=MAX_LIST_ITEMS),
         _query_parameter(
-            "limit", int, "limit", "Page size", limit_default, ge=1, le=repository.max_limit
-        ),
-        _query_parameter(
-            "sort",
-            list[sort_type],
-            "sort",
-            "Sort keys in order (repeat the parameter); '-' sorts descending",
-            max_length=MAX_LIST_ITEMS,
-        ),
+            "cursor",
+            str,
+            "A next_cursor or previous_cursor of an earlier page (it knows its direction)",
+            pattern=CURSOR_PATTERN,
+            max_length=MAX_CURSOR_LENGTH,
+        )
+        if cursor
+        else _query_parameter("offset", int, "Rows to skip", 0, ge=0, le=MAX_OFFSET),
     ]
-    if cursor:
-        parameters.append(
-            _query_parameter(
-                "cursor",
-                str,
-                "cursor",
-                "A next_cursor or previous_cursor of an earlier page (it knows its direction)",
-                pattern=CURSOR_PATTERN,
-                max_length=MAX_CURSOR_LENGTH,
-            )
-        )
-    else:
-        parameters.append(
-            _query_parameter("offset", int, "offset", "Rows to skip", 0, ge=0, le=MAX_OFFSET)
-        )
     if repository.searchable:
+        where = f"Case-insensitive text search in {', '.join(repository.searchable)}"
         parameters.append(
             _query_parameter(
-                "search",
-                str,
-                "search",
-                f"Case-insensitive text search in {', '.join(repository.searchable)}",
-                pattern=NO_NUL_PATTERN,
-                max_length=MAX_TEXT_LENGTH,
+                "search", str, where, pattern=NO_NUL_PATTERN, max_length=MAX_TEXT_LENGTH
             )
         )
     if deleted is not None:
-        parameters.append(
-            _query_parameter("deleted", Literal["include", "only"], "deleted", deleted)
-        )
-    parameters.extend(
-        _filter_parameter(index, field, op, column)
-        for index, (field, op, column) in enumerate(filters)
-    )
-    accepted = frozenset(_alias(parameter) for parameter in parameters)
-    parameters.insert(
-        0,
-        inspect.Parameter(
-            "foundation_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-        ),
-    )
+        parameters.append(_query_parameter("deleted", Literal["include", "only"], deleted))
+    parameters.extend(_filter_parameter(index, *found) for index, found in enumerate(filters))
+    accepted = frozenset(parameter.annotation.__metadata__[-1].alias for parameter in parameters)
+    keys = [(f"f{index}", field, op) for index, (field, op, _) in enumerate(filters)]
 
     async def read(foundation_request: Request | None = None, **values: Any) -> ListQuery:
         if refuse_unknown and foundation_request is not None:
             _refuse_unknown(foundation_request, accepted)
         conditions = [
-            Condition(field, op, values[f"f{index}"])
-            for index, (field, op, _) in enumerate(filters)
-            if values.get(f"f{index}") is not None
+            Condition(field, op, values[key])
+            for key, field, op in keys
+            if values.get(key) is not None
         ]
         limit = values["limit"]
         page: OffsetPagination | CursorPagination
@@ -354,6 +312,9 @@ def list_query(
             deleted=_DELETED[values.get("deleted")],
         )
 
-    read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # FastAPI reads it
+    request = inspect.Parameter(
+        "foundation_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+    )
+    read.__signature__ = inspect.Signature([request, *parameters])  # type: ignore[attr-defined]  # FastAPI reads it
     read.__name__ = f"list_query_{repository.model.__name__}"
     return read

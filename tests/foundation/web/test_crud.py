@@ -9,13 +9,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation import Database
+from foundation.errors import ConfigurationError
 from foundation.security import JWTCodec
 from foundation.web import DatabaseDep, Operation, SessionDep, create_app, crud_router
 from tests.foundation.web.crud_models import (
     GadgetIn,
     GadgetPatch,
+    GadgetRead,
     GadgetRepository,
     GadgetService,
     LabelIn,
@@ -109,6 +112,31 @@ def test_generates_the_operations_with_stable_ids() -> None:
         ("POST", "/api/v1/labels"): "create_label",
         ("DELETE", "/api/v1/labels/{label_id}"): "delete_label",
     }
+
+
+def test_a_model_with_a_composite_key_is_refused_when_the_router_is_built() -> None:
+    # the router reads the model as the repository does (``read_traits``): one key column
+    class Base(DeclarativeBase):
+        pass
+
+    class Pair(Base):
+        __tablename__ = "pairs"
+        left: Mapped[int] = mapped_column(primary_key=True)
+        right: Mapped[int] = mapped_column(primary_key=True)
+
+    class PairFacts:  # the allow-lists any implementation of the protocol carries
+        model, filterable, sortable, searchable, max_limit = Pair, {}, (), (), 10
+
+    with pytest.raises(ConfigurationError, match="single-column primary key"):
+        crud_router(
+            GadgetService,
+            path="/pairs",
+            name="pair",
+            create_schema=GadgetIn,
+            update_schema=GadgetPatch,
+            read_schema=GadgetRead,
+            repository=PairFacts,
+        )
 
 
 def test_sort_values_are_an_enum_of_the_allow_list() -> None:

@@ -547,14 +547,21 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
         fuzzed = [op for op in operations(schema) if self.fuzzed(op.path)]
         assert fuzzed, f"no operation under {self.resource} in the OpenAPI document"
         loop = asyncio.get_running_loop()
-        budget = settings(
-            max_examples=contract_profile.max_examples,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+        negative = contract_profile.negative_examples or contract_profile.max_examples
+        budgets = {
+            mode: settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            for mode, examples in (
+                (GenerationMode.POSITIVE, contract_profile.max_examples),
+                (GenerationMode.NEGATIVE, negative),
+            )
+        }
         for operation in fuzzed:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for mode, budget in budgets.items():
 
                 @self.seeded(contract_profile, f"{operation.label} {mode.value}")
                 @budget

@@ -39,7 +39,8 @@ from fastapi.responses import JSONResponse
 
 from bookshelf import api
 from contracts import ApiContract
-from foundation.web import create_app
+from foundation import ValidationError
+from foundation.web import create_app, problem_responses
 
 
 def broken_app():
@@ -68,6 +69,14 @@ BREAKS_ITS_SCHEMA = """
         return JSONResponse({"id": str(book_id), "title": None})  # missing and null fields
 """
 
+REFUSES_VALID_QUERIES = """
+    @router.get("/search/isbns", responses=problem_responses(422))
+    async def search_isbns(q: Annotated[str, Query(max_length=20)]) -> list[str]:
+        if not q.isdigit():  # a 422 the schema does not announce, on a read
+            raise ValidationError("Search by digits.")
+        return [q]
+"""
+
 
 @pytest.fixture
 def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> ContractRunner:
@@ -92,8 +101,13 @@ def test_correct_api_passes_with_exact_counts(runner: ContractRunner) -> None:
 
 @pytest.mark.parametrize(
     ("routes", "finding"),
-    [(CRASH_ON_EMPTY_QUERY, "Server error"), (BREAKS_ITS_SCHEMA, "Response violates schema")],
-    ids=["500 on bad input", "response breaks its schema"],
+    [
+        (CRASH_ON_EMPTY_QUERY, "Server error"),
+        (BREAKS_ITS_SCHEMA, "Response violates schema"),
+        # business_rule_statuses = (422,) covers the writes, not every operation
+        (REFUSES_VALID_QUERIES, "Valid data should have been accepted"),
+    ],
+    ids=["500 on bad input", "response breaks its schema", "a read refuses valid data"],
 )
 def test_broken_api_fails_the_schemathesis_test(
     runner: ContractRunner, routes: str, finding: str

@@ -25,6 +25,14 @@ def assert_problem(response: httpx.Response, status: int) -> None:
     assert body.get("title"), body
 
 
+def assert_status(response: httpx.Response, status: int) -> None:
+    """``response`` has ``status``, as a problem document when it is an error."""
+    if status >= 400:
+        assert_problem(response, status)
+    else:
+        assert response.status_code == status, response.text
+
+
 def credentials(case: Any, headers: dict[str, str]) -> dict[str, str]:
     """``headers``, unless the case is negative in its headers by leaving out the
     ``Authorization`` header: adding it back would make the case valid, and its acceptance

@@ -24,20 +24,31 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts._acceptance import WriteTally, decided_by_body
 from contracts._api_stateful import run_stateful
-from contracts._base import Contract, hook, requires
-from contracts._http import assert_problem, credentials, on_loop, operations, send
+from contracts._base import Contract, ContractError, hook, requires
+from contracts._conditional import ConditionalRequests
+from contracts._http import (
+    assert_problem,
+    assert_status,
+    credentials,
+    on_loop,
+    operations,
+    send,
+)
 from contracts._prerequisites import Prerequisites
 from contracts.profiles import Profile
 
 REQUEST_ID_HEADER = "X-Request-ID"
+WRITES = frozenset({"POST", "PUT", "PATCH"})
+IF_MATCH_CAPABILITIES = frozenset({"if_match", "if_match_delete", "if_match_restore"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ApiContract(Prerequisites, Contract, abstract=True):
+class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
     """Subclass in a ``Test*`` class and provide:
 
     - ``resource``: the collection path, e.g. ``/api/v1/books``; items live at
@@ -66,7 +77,12 @@ class ApiContract(Prerequisites, Contract, abstract=True):
     ``foreign_cursor_status`` (404: it names no page).
     ``if_match``: items carry an ``ETag``; a ``PATCH`` with a stale ``If-Match`` is a 412,
     one without ``If-Match`` answers ``missing_if_match_status`` (200: an unconditional
-    update) and a garbled one ``garbled_if_match_status`` (400). ``stateful``: the document
+    update) and a garbled one ``garbled_if_match_status`` (400). ``if_match_delete`` and
+    ``if_match_restore``: ``DELETE`` and ``POST {item}/restore`` (``restore_path``) answer a
+    stale ``If-Match`` with 412 and leave the item as it was, and succeed with the current
+    tag (for restore, ``deleted_etag()``). ``if_none_match``: ``GET`` of an item with its
+    current tag in ``If-None-Match`` is a 304 without a body, with an older tag a 200.
+    ``stateful``: the document
     links (or lets schemathesis infer) create -> get/update/delete, and a stateful run
     chains them; each scenario runs in a SAVEPOINT of the plugin's ``db_connection``.
     The ``app``, ``client`` and ``auth_headers`` fixtures come from the plugin (override
@@ -81,6 +97,9 @@ class ApiContract(Prerequisites, Contract, abstract=True):
             "offset_pagination",
             "cursor_pagination",
             "if_match",
+            "if_match_delete",
+            "if_match_restore",
+            "if_none_match",
             "stateful",
         }
     )
@@ -103,12 +122,36 @@ class ApiContract(Prerequisites, Contract, abstract=True):
     """Changes the seeds of the fuzzing test (the ``quick`` profile pins them)."""
     write_scopes: ClassVar[tuple[str, ...]]
     read_scopes: ClassVar[tuple[str, ...]] = ()
-    business_rule_statuses: ClassVar[tuple[int, ...]] = ()
-    """Statuses a schema-valid request may still get from business rules (e.g. 422); with
-    ``if_match`` 412 and with ``cursor_pagination`` 422 (a foreign cursor) are added."""
+    business_rule_statuses: ClassVar[Collection[int] | Mapping[str, Collection[int]]] = ()
+    """Statuses a business rule may give a schema-valid request (4xx, e.g. 422): a tuple
+    allows them on the resource's writes with a body (``POST``, ``PUT``, ``PATCH``), a
+    mapping on the operations it names (``{"POST /api/v1/books": (422,)}``). Such rules must
+    still accept ``min_accepted_share`` of generated schema-valid bodies. With an ``If-Match``
+    capability 412 is allowed everywhere, with ``cursor_pagination`` 422 on the cursor route."""
+    min_accepted_share: ClassVar[float] = 0.5
+    """The share of generated schema-valid bodies that an operation with business rules must
+    accept (``test_schema_valid_writes_are_mostly_accepted``)."""
     missing_if_match_status: ClassVar[int] = 200
     garbled_if_match_status: ClassVar[int] = 400
     foreign_cursor_status: ClassVar[int] = 404
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        rules = cls.business_rule_statuses
+        named = rules if isinstance(rules, Mapping) else {"writes": rules}
+        for label, statuses in named.items():
+            if isinstance(rules, Mapping) and not re.fullmatch(r"[A-Z]+ /\S*", label):
+                raise ContractError(
+                    f"{cls.__qualname__}.business_rule_statuses: {label!r} is no operation; "
+                    'name one as "METHOD /path", e.g. "POST /api/v1/books"'
+                )
+            if not all(isinstance(s, int) and 400 <= s < 500 for s in statuses):
+                raise ContractError(
+                    f"{cls.__qualname__}.business_rule_statuses: {list(statuses)} for {label}; "
+                    "a business rule answers a 4xx status"
+                )
+        if not 0 < cls.min_accepted_share <= 1:
+            raise ContractError(f"{cls.__qualname__}.min_accepted_share must be in (0, 1]")
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """One ``test_cursor_pages_follow_each_sort_both_ways`` case per ``cursor_sorts``."""
@@ -447,18 +490,50 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         return bool(re.fullmatch(re.escape(self.resource) + r"/\{[^}/]+\}", path))
 
     def load_schema(self, app: FastAPI) -> Any:
-        """The app's OpenAPI document for schemathesis, allowing the business-rule statuses,
-        with request-body reference fields limited to ``references()``."""
+        """The app's OpenAPI document for schemathesis, with request-body reference fields
+        limited to ``references()``; with an ``If-Match`` capability a schema-valid request
+        may get 412 (a generated tag names no current version). Business-rule statuses are
+        allowed per operation (``allowed_statuses``), not here."""
         document = with_references(app.openapi(), self.references())
         schema = schemathesis.openapi.from_dict(document)
-        extra = [*self.business_rule_statuses]
-        if self.has("if_match"):
-            extra.append(412)  # a generated If-Match names no current version
-        if self.has("cursor_pagination"):
-            extra.append(422)  # a generated cursor is no cursor the server issued
-        acceptance = schema.config.checks.positive_data_acceptance
-        acceptance.expected_statuses = [*acceptance.expected_statuses, *map(str, extra)]
+        if IF_MATCH_CAPABILITIES & set(self.capabilities):
+            acceptance = schema.config.checks.positive_data_acceptance
+            acceptance.expected_statuses = [*acceptance.expected_statuses, "412"]
         return schema
+
+    def business_rules(self, operation: Any) -> frozenset[int]:
+        """The ``business_rule_statuses`` that ``operation`` may answer schema-valid data."""
+        rules = self.business_rule_statuses
+        if isinstance(rules, Mapping):
+            return frozenset(rules.get(operation.label, ()))
+        write = operation.method.upper() in WRITES and bool(operation.body)
+        return frozenset(rules) if write and self.fuzzed(operation.path) else frozenset()
+
+    def allowed_statuses(self, operation: Any) -> frozenset[int]:
+        """Statuses beyond schemathesis' defaults that schema-valid data may get from
+        ``operation``: its business rules, and 422 on the cursor route (a generated cursor
+        is none the server issued)."""
+        allowed = set(self.business_rules(operation))
+        cursor_route = operation.method.upper() == "GET" and operation.path == self.cursor_path
+        if self.has("cursor_pagination") and cursor_route:
+            allowed.add(422)
+        return frozenset(allowed)
+
+    def excluded_checks(self, case: Any, status: int) -> list[Any]:
+        """Schemathesis checks left out for one response: ``ignored_auth`` (it sends
+        requests over the network; the suite checks auth itself), and the acceptance of
+        positive data when ``status`` is one ``allowed_statuses`` names."""
+        if status in self.allowed_statuses(case.operation):
+            return [ignored_auth, positive_data_acceptance]
+        return [ignored_auth]
+
+    def assert_rules_name_operations(self, schema: Any) -> None:
+        """Every operation a ``business_rule_statuses`` mapping names is in the document."""
+        rules = self.business_rule_statuses
+        if isinstance(rules, Mapping):
+            labels = {operation.label for operation in operations(schema)}
+            unknown = sorted(set(rules) - labels)
+            assert not unknown, f"business_rule_statuses names no operation: {unknown}"
 
     async def test_every_operation_conforms_to_the_openapi_document(
         self,
@@ -468,17 +543,25 @@ class ApiContract(Prerequisites, Contract, abstract=True):
         contract_profile: Profile,
     ) -> None:
         schema = self.load_schema(app)
+        self.assert_rules_name_operations(schema)
         fuzzed = [op for op in operations(schema) if self.fuzzed(op.path)]
         assert fuzzed, f"no operation under {self.resource} in the OpenAPI document"
         loop = asyncio.get_running_loop()
-        budget = settings(
-            max_examples=contract_profile.max_examples,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+        negative = contract_profile.negative_examples or contract_profile.max_examples
+        budgets = {
+            mode: settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            for mode, examples in (
+                (GenerationMode.POSITIVE, contract_profile.max_examples),
+                (GenerationMode.NEGATIVE, negative),
+            )
+        }
         for operation in fuzzed:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for mode, budget in budgets.items():
 
                 @self.seeded(contract_profile, f"{operation.label} {mode.value}")
                 @budget
@@ -489,10 +572,71 @@ class ApiContract(Prerequisites, Contract, abstract=True):
                     case.validate_response(
                         response,
                         headers=credentials(case, writer),
-                        excluded_checks=[ignored_auth],
+                        excluded_checks=self.excluded_checks(case, response.status_code),
                     )
 
                 await asyncio.to_thread(check)
+
+    async def test_schema_valid_writes_are_mostly_accepted(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        writer: dict[str, str],
+        contract_profile: Profile,
+    ) -> None:
+        """Business rules refuse a minority of schema-valid bodies, not most.
+
+        For every write with a body that may answer ``business_rule_statuses``, schema-valid
+        requests are generated (seeded in the ``quick`` profile, never shrunk) without their
+        optional headers, the item operations aimed at an item made from ``new_payload(0)``;
+        at least ``min_accepted_share`` of those that are accepted or refused by a rule
+        must be accepted. Other answers (a 409 for a taken unique value) count for neither.
+        """
+        schema = self.load_schema(app)
+        checked = [
+            op
+            for op in operations(schema)
+            if op.body and op.method.upper() in WRITES and self.business_rules(op)
+        ]
+        item = re.compile(re.escape(self.resource) + r"/\{([^}/]+)\}")
+        failures = []
+        for operation in checked:
+            target = item.match(operation.path)
+            created = await self.create(client, writer, 0) if target else None
+            cases = await self.generated(operation, contract_profile, "acceptance")
+            tally = WriteTally(operation.label, self.business_rules(operation))
+            for case in map(decided_by_body, cases):
+                if target and created is not None:
+                    case.path_parameters = {
+                        **(case.path_parameters or {}),
+                        target[1]: created["id"],
+                    }
+                response = await send(client, case, writer)
+                tally.count(case.body, response.status_code, response.text)
+            failure = tally.failure(self.min_accepted_share)
+            if failure:
+                failures.append(failure)
+        assert not failures, "\n".join(failures)
+
+    async def generated(self, operation: Any, profile: Profile, label: str) -> list[Any]:
+        """``profile.max_examples`` schema-valid cases of ``operation``, generated without
+        shrinking (seeded as the fuzzing test is, with ``label`` in the seed)."""
+        cases: list[Any] = []
+
+        @self.seeded(profile, f"{operation.label} {label}")
+        @settings(
+            max_examples=profile.max_examples,
+            phases=[Phase.explicit, Phase.generate],
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        def collect(case: Any) -> None:
+            cases.append(case)
+
+        await asyncio.to_thread(collect)
+        return cases
 
     @requires("stateful")
     async def test_stateful_sequences_conform_and_deleted_items_stay_gone(
@@ -513,6 +657,7 @@ class ApiContract(Prerequisites, Contract, abstract=True):
             db_connection,
             contract_profile,
             inspect=lambda case, body: assert_private(body, self.private_fields, case.path),
+            excluded=self.excluded_checks,
         )
         item = re.compile(re.escape(self.resource) + r"/\{[^}/]+\}$")
         deleted = [c for c in calls if c[0] == "DELETE" and item.match(c[1]) and c[2] < 300]
@@ -537,7 +682,7 @@ class ApiContract(Prerequisites, Contract, abstract=True):
     async def test_secured_operations_refuse_missing_credentials(
         self, app: FastAPI, client: httpx.AsyncClient, writer: dict[str, str]
     ) -> None:
-        schema = schemathesis.openapi.from_dict(app.openapi())
+        schema = self.load_schema(app)
         secured = 0
         for operation in operations(schema):
             if not self.fuzzed(operation.path) or not operation.definition.raw.get("security"):
@@ -552,14 +697,6 @@ class ApiContract(Prerequisites, Contract, abstract=True):
             response = await send(client, case, {})
             assert response.status_code == 401, f"{operation.label} ignored missing auth"
         assert secured, "capability 'auth' declared but no operation requires security"
-
-
-def assert_status(response: httpx.Response, status: int) -> None:
-    """``response`` has ``status``, as a problem document when it is an error."""
-    if status >= 400:
-        assert_problem(response, status)
-    else:
-        assert response.status_code == status, response.text
 
 
 def with_references(document: dict[str, Any], references: Mapping[str, Sequence[Any]]) -> Any:

@@ -22,6 +22,10 @@ class Profile:
     api_stateful_steps: int
     """Steps per scenario of the API's stateful run: a use after delete needs a chain of
     create, delete and a later request on the same item, which short scenarios rarely reach."""
+    negative_examples: int | None = None
+    """Schemathesis cases per operation in negative mode (default ``max_examples``). Each
+    mutates one part of a request; the API's refusal of them is uniform (one validation
+    layer), so the quick profile sends fewer of them than positive ones."""
     seeded: bool = True
     """Whether the fuzzing test pins its seeds (the same verdict on every run of the same
     code); the deep profile explores at random instead."""
@@ -29,7 +33,12 @@ class Profile:
 
 PROFILES = {
     "quick": Profile(
-        "quick", max_examples=25, stateful_steps=12, stateful_examples=8, api_stateful_steps=30
+        "quick",
+        max_examples=25,
+        stateful_steps=12,
+        stateful_examples=8,
+        api_stateful_steps=30,
+        negative_examples=12,
     ),
     "deep": Profile(
         "deep",

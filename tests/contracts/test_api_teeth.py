@@ -39,7 +39,8 @@ from fastapi.responses import JSONResponse
 
 from bookshelf import api
 from contracts import ApiContract
-from foundation.web import create_app
+from foundation import ValidationError
+from foundation.web import create_app, problem_responses
 
 
 def broken_app():
@@ -68,6 +69,14 @@ BREAKS_ITS_SCHEMA = """
         return JSONResponse({"id": str(book_id), "title": None})  # missing and null fields
 """
 
+REFUSES_VALID_QUERIES = """
+    @router.get("/search/isbns", responses=problem_responses(422))
+    async def search_isbns(q: Annotated[str, Query(max_length=20)]) -> list[str]:
+        if not q.isdigit():  # a 422 the schema does not announce, on a read
+            raise ValidationError("Search by digits.")
+        return [q]
+"""
+
 
 @pytest.fixture
 def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> ContractRunner:
@@ -85,14 +94,20 @@ def test_correct_api_passes_with_exact_counts(runner: ContractRunner) -> None:
     outcome = runner.run(
         SUITE.format(routes="", factory="api.create_app", payload_hooks=PAYLOAD_HOOKS)
     )
-    # skipped: versioning, cursor_pagination (two tests), if_match, stateful (not declared)
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (13, 5, set()), outcome.text
+    # skipped: versioning, cursor_pagination (two tests), if_match, if_match_delete,
+    # if_match_restore, if_none_match, stateful (not declared)
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (14, 8, set()), outcome.text
 
 
 @pytest.mark.parametrize(
     ("routes", "finding"),
-    [(CRASH_ON_EMPTY_QUERY, "Server error"), (BREAKS_ITS_SCHEMA, "Response violates schema")],
-    ids=["500 on bad input", "response breaks its schema"],
+    [
+        (CRASH_ON_EMPTY_QUERY, "Server error"),
+        (BREAKS_ITS_SCHEMA, "Response violates schema"),
+        # business_rule_statuses = (422,) covers the writes, not every operation
+        (REFUSES_VALID_QUERIES, "Valid data should have been accepted"),
+    ],
+    ids=["500 on bad input", "response breaks its schema", "a read refuses valid data"],
 )
 def test_broken_api_fails_the_schemathesis_test(
     runner: ContractRunner, routes: str, finding: str
@@ -125,6 +140,7 @@ def crud_app():
     router = crud_router(
         Service, path="/books", name="book", create_schema=BookCreate,
         update_schema=BookUpdate, write_access=["books:write"],
+        deleted_access=["books:write"],
     )
     return create_app(routers=[router])
 
@@ -132,7 +148,7 @@ def crud_app():
 class TestCrudBookApi(ApiContract):
     capabilities = (
         "auth", "conflicts", "offset_pagination", "versioning", "cursor_pagination",
-        "if_match", "stateful",
+        "if_match", "if_match_delete", "if_match_restore", "if_none_match", "stateful",
     )
     resource, write_scopes = "/api/v1/books", ("books:write",)
     business_rule_statuses = (422,)
@@ -145,7 +161,7 @@ class TestCrudBookApi(ApiContract):
         stale = {{"If-Match": f'"{{created["version"]}}"'}}
         body = {{"title": "Lost"}}
         return {{"method": "PATCH", "url": self.item(created), "json": body, "headers": stale}}
-"""
+{module}"""
 
 CRUD_BROKEN = {
     "read after delete succeeds": (
@@ -154,7 +170,12 @@ CRUD_BROKEN = {
         async with self.unit_of_work() as session:
             return self.to_read(await self.repository(session).get(id, include_deleted=True))
 """,
-        {"test_crud_round_trip", "test_stateful_sequences_conform_and_deleted_items_stay_gone"},
+        {
+            "test_crud_round_trip",
+            "test_stateful_sequences_conform_and_deleted_items_stay_gone",
+            "test_conditional_delete_refuses_a_stale_tag_and_keeps_the_item",
+            "test_conditional_restore_refuses_a_stale_tag_and_keeps_it_deleted",
+        },
     ),
     "update revives a deleted item": (
         """
@@ -171,8 +192,8 @@ CRUD_BROKEN = {
     ),
     "cursor that skips items": (
         """
-    async def list(self, filters=None, *, sort=None, page=None, search=None):
-        result = await super().list(filters, sort=sort, page=page, search=search)
+    async def list(self, filters=None, *, sort=None, page=None, search=None, **extra):
+        result = await super().list(filters, sort=sort, page=page, search=search, **extra)
         if isinstance(page, CursorPagination) and page.after:
             result.items = result.items[1:]  # loses the first item of every later page
         return result
@@ -218,6 +239,33 @@ CRUD_BROKEN = {
             "test_stateful_sequences_conform_and_deleted_items_stay_gone",
         },
     ),
+    "DELETE ignores If-Match": (
+        """
+    async def delete(self, id, *, expected_version=None):
+        return await super().delete(id)
+""",
+        {"test_conditional_delete_refuses_a_stale_tag_and_keeps_the_item"},
+    ),
+    "restore ignores If-Match": (
+        """
+    async def restore(self, id, *, expected_version=None):
+        return await super().restore(id)
+""",
+        {"test_conditional_restore_refuses_a_stale_tag_and_keeps_it_deleted"},
+    ),
+    "a title rule far stricter than the schema": (
+        """
+    async def before_create(self, unit, values):  # nine generated titles in ten refused
+        import zlib
+        from foundation import ValidationError
+
+        title = values["title"]
+        if not title.startswith("Book ") and zlib.crc32(title.encode()) % 10:
+            raise ValidationError("Not a title we like.")
+        return values
+""",
+        {"test_schema_valid_writes_are_mostly_accepted"},
+    ),
     "If-Match not checked": (
         """
     async def update(self, id, data, *, expected_version=None):
@@ -231,14 +279,48 @@ CRUD_BROKEN = {
 }
 
 
+CRUD_APP_BROKEN = {
+    "GET never answers 304": (
+        """
+class ForgetIfNoneMatch:  # a proxy in front that drops If-None-Match: every GET is a 200
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            headers = [(k, v) for k, v in scope["headers"] if k != b"if-none-match"]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
+def crud_app():
+    app = create_app(routers=[crud_router(
+        Service, path="/books", name="book", create_schema=BookCreate,
+        update_schema=BookUpdate, write_access=["books:write"], deleted_access=["books:write"],
+    )])
+    app.add_middleware(ForgetIfNoneMatch)
+    return app
+""",
+        {"test_if_none_match_with_the_current_tag_is_a_304_without_body"},
+    ),
+}
+"""Defects outside the service: ``module`` code that replaces ``crud_app``."""
+
+
 def test_crud_router_api_passes_every_test(runner: ContractRunner) -> None:
-    outcome = runner.run(CRUD_SUITE.format(service="    pass", payload_hooks=PAYLOAD_HOOKS))
-    # 19: the cursor walk runs once per sort order of cursor_sorts
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (19, 0, set()), outcome.text
+    outcome = runner.run(
+        CRUD_SUITE.format(service="    pass", payload_hooks=PAYLOAD_HOOKS, module="")
+    )
+    # 23: the cursor walk runs once per sort order of cursor_sorts
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (23, 0, set()), outcome.text
 
 
-@pytest.mark.parametrize("defect", list(CRUD_BROKEN))
+@pytest.mark.parametrize("defect", [*CRUD_BROKEN, *CRUD_APP_BROKEN])
 def test_broken_crud_api_fails_the_named_tests(runner: ContractRunner, defect: str) -> None:
-    service, expected = CRUD_BROKEN[defect]
-    outcome = runner.run(CRUD_SUITE.format(service=service, payload_hooks=PAYLOAD_HOOKS))
+    if defect in CRUD_BROKEN:
+        (service, expected), module = CRUD_BROKEN[defect], ""
+    else:
+        (module, expected), service = CRUD_APP_BROKEN[defect], "    pass"
+    source = CRUD_SUITE.format(service=service, payload_hooks=PAYLOAD_HOOKS, module=module)
+    outcome = runner.run(source)
     assert outcome.failed == expected, outcome.text

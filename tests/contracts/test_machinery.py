@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contracts import SUITE_VERSION, ContractError, RepositoryContract
+from contracts import SUITE_VERSION, ApiContract, ContractError, RepositoryContract
 from tests.contracts.conftest import ContractRunner
 from tests.contracts.repositories import GADGET_CAPABILITIES
 
@@ -91,6 +91,31 @@ def test_unknown_capability_fails_when_the_class_is_defined() -> None:
 
         class TestTeleporting(RepositoryContract):
             capabilities = ("teleport",)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"/api/v1/books": (422,)}, "is no operation"),
+        ({"POST /api/v1/books": (500,)}, "a business rule answers a 4xx status"),
+        ((200,), "a business rule answers a 4xx status"),
+    ],
+    ids=["operation without a method", "a 5xx", "a 2xx"],
+)
+def test_business_rule_statuses_are_checked_when_the_class_is_defined(
+    rules: Any, message: str
+) -> None:
+    with pytest.raises(ContractError, match=message):
+
+        class TestRules(ApiContract, abstract=True):
+            business_rule_statuses = rules
+
+
+def test_min_accepted_share_is_a_share() -> None:
+    with pytest.raises(ContractError, match="min_accepted_share"):
+
+        class TestShare(ApiContract, abstract=True):
+            min_accepted_share = 0
 
 
 def test_known_failure_must_name_a_test_of_the_suite() -> None:

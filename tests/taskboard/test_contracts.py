@@ -133,6 +133,9 @@ class TestProjectApi(ApiContract):
         "offset_pagination",
         "cursor_pagination",
         "if_match",
+        "if_match_delete",
+        "if_match_restore",
+        "if_none_match",
         "stateful",
     )
     resource = "/api/v1/projects"

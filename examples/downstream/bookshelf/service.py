@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from bookshelf.models import Book, Listing
 from bookshelf.repository import BookRepository, ListingRepository
 from foundation import UnitOfWork, ValidationError
-from foundation.schemas import BaseSchema, ReadSchema
+from foundation.schemas import BaseSchema, DecimalString, ReadSchema
 from foundation.service import BaseService
 
 
@@ -63,19 +63,24 @@ def check_title(values: dict[str, Any]) -> None:
         raise ValidationError("Titles must not be all capitals.")
 
 
+Price = Annotated[Decimal, DecimalString(10, 2), Field(gt=0)]
+"""A price as a string (``"12.50"``): the schema's pattern says what a price looks like; the
+steps of 0.05 are the business rule on top."""
+
+
 class ListingCreate(BaseSchema):
     """A book offered for sale."""
 
     book_id: uuid.UUID
     seller: str = Field(min_length=1, max_length=100)
-    price: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
+    price: Price
 
 
 class ListingUpdate(BaseSchema):
     """Changes to a listing."""
 
     seller: str | None = Field(None, min_length=1, max_length=100)
-    price: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
+    price: Price | None = None
 
 
 class ListingRead(ReadSchema):

@@ -80,7 +80,8 @@ class TestListingService(WithBook, ServiceContract):
 
 
 class TestListingApi(WithBook, ApiContract):
-    capabilities = ("auth", "offset_pagination", "cursor_pagination", "if_match", "stateful")
+    capabilities = ("auth", "offset_pagination", "cursor_pagination", "stateful")
+    capabilities += ("if_match", "if_match_delete", "if_none_match")  # ETags: If-(None-)Match
     resource, write_scopes = "/api/v1/listings", ("books:write",)
     new_payload = staticmethod(lambda n: {k: str(v) for k, v in listing(n).items()})
     update_payload = staticmethod(lambda n: {"price": f"{n}.5"})  # answered as "1.50"

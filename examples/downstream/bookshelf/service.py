@@ -63,9 +63,15 @@ def check_title(values: dict[str, Any]) -> None:
         raise ValidationError("Titles must not be all capitals.")
 
 
-Price = Annotated[Decimal, DecimalString(10, 2), Field(gt=0)]
-"""A price as a string (``"12.50"``): the schema's pattern says what a price looks like; the
-steps of 0.05 are the business rule on top."""
+# The schema publishes the rule as well, so that clients and fuzzers send prices the service
+# takes: up to 8 digits, then at most two decimals, the second one 0 or 5 (steps of 0.05).
+# ``gt=0`` refuses the zero the pattern still admits; ``check_price`` keeps the rule for
+# callers that skip the schema.
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9][05]?)?$"
+Price = Annotated[
+    Decimal, DecimalString(10, 2), Field(gt=0, json_schema_extra={"pattern": PRICE_PATTERN})
+]
+"""A price as a string (``"12.50"``) in steps of 0.05, positive."""
 
 
 class ListingCreate(BaseSchema):

@@ -21,7 +21,7 @@ from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import ignored_auth
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
-from contracts._http import credentials, on_loop, send
+from contracts._http import credentials, on_loop, send, with_unique_idempotency_key
 from contracts.profiles import Profile
 
 
@@ -56,7 +56,7 @@ async def run_stateful(
                 on_loop(loop, savepoint.rollback())
 
         def call(self, case: Any, **kwargs: Any) -> Response:
-            response = on_loop(loop, send(client, case, headers))
+            response = on_loop(loop, send(client, with_unique_idempotency_key(case), headers))
             calls.append((case.method.upper(), case.path, response.status_code))
             if inspect is not None:
                 try:

@@ -38,6 +38,7 @@ from contracts._http import (
     on_loop,
     operations,
     send,
+    with_unique_idempotency_key,
 )
 from contracts._prerequisites import Prerequisites
 from contracts.profiles import Profile
@@ -567,6 +568,9 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
                 @budget
                 @given(case=operation.as_strategy(generation_mode=mode))
                 def check(case: Any) -> None:
+                    # runs before the loop moves on: ``mode`` is this iteration's
+                    if mode is GenerationMode.POSITIVE:  # noqa: B023
+                        case = with_unique_idempotency_key(case)
                     response = on_loop(loop, send(client, case, writer))
                     assert_private(_body(response), self.private_fields, case.operation.label)
                     case.validate_response(

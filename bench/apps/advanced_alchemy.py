@@ -42,7 +42,6 @@ from advanced_alchemy.extensions.fastapi import (
 )
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import event
 
 from bench.apps.advanced_alchemy_model import AAItem
 from bench.apps.handwritten import (
@@ -53,6 +52,7 @@ from bench.apps.handwritten import (
     ItemUpdate,
     decode_cursor,
     encode_cursor,
+    set_sqlite_pragmas,
 )
 
 URL = os.environ.get("BENCH_DATABASE_URL", "sqlite+aiosqlite:///./bench.db")
@@ -66,17 +66,7 @@ alchemy_config = SQLAlchemyAsyncConfig(
     # the table exists already: the benchmark creates it for every variant (create_all off)
 )
 engine = alchemy_config.get_engine()
-if engine.dialect.name == "sqlite":
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        # the same durability and locking settings the foundation applies to SQLite files
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+set_sqlite_pragmas(engine)
 
 
 app = FastAPI(title="bench: advanced-alchemy")

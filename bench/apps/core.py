@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Response
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from uuid6 import uuid7
 
@@ -30,23 +30,14 @@ from bench.apps.handwritten import (
     decode_cursor,
     encode_cursor,
     items,
+    set_sqlite_pragmas,
 )
 
 URL = os.environ.get("BENCH_DATABASE_URL", "sqlite+aiosqlite:///./bench.db")
 POOL_SIZE = int(os.environ.get("BENCH_POOL_SIZE", "10"))
 
 engine = create_async_engine(URL, pool_size=POOL_SIZE, max_overflow=0)
-if engine.dialect.name == "sqlite":
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        # the same durability and locking settings the foundation applies to SQLite files
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+set_sqlite_pragmas(engine)
 
 
 COLUMNS = [items.c[name] for name in READ_COLUMNS]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 TABLE_NAME = "bench_items"
 MAX_LIMIT = 100
@@ -92,3 +94,18 @@ def decode_cursor(cursor: str) -> uuid.UUID | None:
         return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         return None
+
+
+def set_sqlite_pragmas(engine: AsyncEngine) -> None:
+    """On SQLite, the durability and locking settings the foundation applies to its files."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -29,14 +29,17 @@ _PARAMETERS = tuple(
 )
 
 
+# the lifespan of a router given none of its own
+_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
+
+
 def _plain(router: APIRouter) -> bool:
     """Whether every route of ``router`` can be added again as it is."""
-    default_lifespan = type(APIRouter().lifespan_context)
     return (
         all(type(route) is APIRoute for route in router.routes)
         and not router.on_startup
         and not router.on_shutdown
-        and type(router.lifespan_context) is default_lifespan
+        and type(router.lifespan_context) is _DEFAULT_LIFESPAN
     )
 
 

@@ -28,7 +28,7 @@ from foundation.db.deadline import current_deadline
 class Calls:
     """What happens around an engine's statements; see :func:`calls_of`."""
 
-    __slots__ = ("__weakref__", "observe")
+    __slots__ = ("observe",)
 
     def __init__(self) -> None:
         self.observe: Callable[[float], None] | None = None

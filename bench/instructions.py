@@ -6,10 +6,12 @@ next; instruction counts do not. Each (variant, operation) runs in its own proce
 collection off, then ``--requests`` in-process ASGI requests run inside ``_operator.call``,
 the one function whose calls callgrind counts (``--toggle-collect``). The result is the
 interpreter's instructions per request in this thread, database waits excluded, the same
-on every run to within a fraction of a percent. PostgreSQL only: aiosqlite works in a
-thread of its own, which this count would leave out.
+on every run to within a fraction of a percent. On SQLite (``--database sqlite``) aiosqlite
+runs each call in a thread of its own: during the counted requests every call it queues runs
+inside ``_operator.call`` too, so that thread's work (SQLite's own included) is counted as well.
 
 ``python -m bench.instructions --ops get,create --variants foundation,core,advanced_alchemy``
+``python -m bench.instructions --database sqlite --variants foundation,core``
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import _operator
 import argparse
 import asyncio
+import functools
 import os
 import re
 import subprocess
@@ -37,8 +40,24 @@ WARMUP = 40
 DEFAULT_URL = DEFAULT_POSTGRES.rsplit("/", 1)[0] + "/bench_instructions"
 
 
+def count_aiosqlite_thread(counting: list[bool]) -> None:
+    """Make aiosqlite run the calls it queues inside ``_operator.call`` while
+    ``counting[0]`` is true, so that callgrind counts its worker thread's work too."""
+    import aiosqlite.core
+
+    def partial(fn: Any, /, *args: Any, **kwargs: Any) -> functools.partial[Any]:
+        if counting[0]:
+            return functools.partial(_operator.call, fn, *args, **kwargs)
+        return functools.partial(fn, *args, **kwargs)
+
+    aiosqlite.core.partial = partial  # type: ignore[attr-defined]
+
+
 def measure_in_this_process(variant: Variant, op: str, url: str, requests: int) -> None:
     """Set up ``variant``, then run ``requests`` of ``op`` inside ``_operator.call``."""
+    counting = [False]
+    if url.startswith("sqlite"):
+        count_aiosqlite_thread(counting)
     loop = asyncio.new_event_loop()
     bench = Overhead(url, [variant], rows=500)
     loop.run_until_complete(bench.store.recreate())
@@ -62,7 +81,9 @@ def measure_in_this_process(variant: Variant, op: str, url: str, requests: int) 
                     raise RuntimeError(f"{method} {target} answered {status}: {answer[:300]!r}")
 
         loop.run_until_complete(run(batch[:WARMUP]))
+        counting[0] = True
         _operator.call(loop.run_until_complete, run(batch[WARMUP:]))  # counted
+        counting[0] = False
         loop.run_until_complete(context.__aexit__(None, None, None))
     loop.run_until_complete(bench.store.dispose())
 
@@ -101,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default="foundation,core,advanced_alchemy,asyncpg")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--postgres-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="(default: %(default)s)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     variants = {v.key: v for v in CHOICES}
@@ -109,14 +136,25 @@ def main(argv: list[str] | None = None) -> int:
         key, _, op = args.child.partition(":")
         measure_in_this_process(variants[key], op, url, args.requests)
         return 0
-    env = environment(asyncio.run(ensure_postgres_database(args.postgres_url)))
+    if args.database == "sqlite":
+        workdir = tempfile.mkdtemp(prefix="bench-instructions-")
+        url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
+        env = environment(None)
+    else:
+        env = environment(asyncio.run(ensure_postgres_database(args.postgres_url)))
+    database = (
+        f"SQLite {env['sqlite']} (aiosqlite's thread counted)"
+        if args.database == "sqlite"
+        else f"PostgreSQL {env['postgresql']}"
+    )
     chosen = [variants[key] for key in args.variants.split(",")]
+    chosen = [v for v in chosen if args.database in v.dialects]
     keys = {v.key for v in chosen}
     # foundation ÷ each baseline that runs alongside it
     against = [key for key in BASELINES if key in keys] if "foundation" in keys else []
     print(
         f"Instructions per request, {env['date']} at {env['git']}: Python {env['python']}, "
-        f"PostgreSQL {env['postgresql']}, advanced-alchemy {env['advanced_alchemy']}; "
+        f"{database}, advanced-alchemy {env['advanced_alchemy']}; "
         "ratios are foundation ÷ baseline (below 1.00x: the foundation runs fewer)."
     )
     print(

@@ -279,8 +279,9 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
     async def test_row_methods_answer_what_the_entity_methods_answer(
         self, repository: Repo
     ) -> None:
-        """``create_values``, ``get_values``, ``list_values`` and ``update_values`` are the
-        entity methods as rows of the named fields: same values, pages, cursors, errors."""
+        """``create_values``, ``get_values``, ``list_values``, ``list_cursor_values`` and
+        ``update_values`` are the entity methods as rows of the named fields: same values,
+        pages, cursors, errors."""
         field = self.text_field
         fields = ("id", field)
         made = await repository.create_values([self.data(0, "alpha"), self.data(1, "beta")], fields)

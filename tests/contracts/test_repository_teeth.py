@@ -90,6 +90,12 @@ BROKEN = {
             return await super().list(
                 filters, sort=sort, page=page, search=search, include_deleted=True
             )
+
+        async def list_cursor(self, filters=None, *, sort=None, page=None, search=None,
+                              include_deleted=False):
+            return await super().list_cursor(
+                filters, sort=sort, page=page, search=search, include_deleted=True
+            )
         """,
         {
             "test_delete_removes_from_every_read",
@@ -102,7 +108,7 @@ BROKEN = {
         """
         async def list(self, filters=None, *, sort=None, page=None, search=None,
                        include_deleted=False):
-            if isinstance(page, OffsetPagination) and page.offset > 0:
+            if page is not None and page.offset > 0:
                 page = replace(page, offset=page.offset + 1)
             return await super().list(
                 filters, sort=sort, page=page, search=search, include_deleted=include_deleted
@@ -112,10 +118,11 @@ BROKEN = {
     ),
     "cursor that skips rows under inserts": (
         """
-        async def list(self, filters=None, *, sort=None, page=None, search=None,
-                       include_deleted=False):
+        async def list_cursor(self, filters=None, *, sort=None, page=None, search=None,
+                              include_deleted=False):
+            page = page or CursorPagination()
             if not isinstance(page, CursorPagination):
-                return await super().list(
+                return await super().list_cursor(
                     filters, sort=sort, page=page, search=search,
                     include_deleted=include_deleted,
                 )

@@ -30,7 +30,7 @@ def book(n):
 
 
 class TestBookService(ServiceContract):
-    capabilities = ("validation", "conflicts", "versioning", "soft_delete")
+    capabilities = ("validation", "conflicts", "versioning", "soft_delete", "cursor_pagination")
     service = pytest.fixture(lambda self, database: Service(database))
     read_schema, valid_create = BookRead, staticmethod(book)
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {{n}}"))

@@ -90,10 +90,10 @@ async def test_get_list_and_count_return_read_schemas(service: AccountService) -
     assert [a.name for a in page.items] == ["a", "b"]
     assert page.total == 3
     assert all(isinstance(a, AccountRead) for a in page.items)
-    cursor_page = await service.list(sort="-name", page=CursorPagination(limit=2))
+    cursor_page = await service.list_cursor(sort="-name", page=CursorPagination(limit=2))
     assert isinstance(cursor_page, CursorPage)
     assert [a.name for a in cursor_page.items] == ["c", "b"]
-    rest = await service.list(
+    rest = await service.list_cursor(
         sort="-name", page=CursorPagination(limit=2, after=cursor_page.next_cursor)
     )
     assert [a.name for a in rest.items] == ["a"]
@@ -197,19 +197,19 @@ async def test_list_reads_rows_yet_answers_exactly_as_from_entities(
                 sort=sort, page=page
             )
         walked: list[Any] = []
-        pages = [await rows.list(sort=sort, page=CursorPagination(limit=limit))]
-        expected = await entities.list(sort=sort, page=CursorPagination(limit=limit))
+        pages = [await rows.list_cursor(sort=sort, page=CursorPagination(limit=limit))]
+        expected = await entities.list_cursor(sort=sort, page=CursorPagination(limit=limit))
         assert pages[0] == expected
-        while pages[-1].next_cursor:  # type: ignore[union-attr]
-            after = CursorPagination(limit=limit, after=pages[-1].next_cursor)  # type: ignore[union-attr]
-            pages.append(await rows.list(sort=sort, page=after))
-            assert pages[-1] == await entities.list(sort=sort, page=after)
+        while pages[-1].next_cursor:
+            after = CursorPagination(limit=limit, after=pages[-1].next_cursor)
+            pages.append(await rows.list_cursor(sort=sort, page=after))
+            assert pages[-1] == await entities.list_cursor(sort=sort, page=after)
         for found in pages:
             walked.extend(found.items)
         assert len({a.id for a in walked}) == 7
-        back = CursorPagination(limit=limit, before=pages[-1].previous_cursor)  # type: ignore[union-attr]
+        back = CursorPagination(limit=limit, before=pages[-1].previous_cursor)
         if back.before is not None:
-            assert await rows.list(sort=sort, page=back) == await entities.list(
+            assert await rows.list_cursor(sort=sort, page=back) == await entities.list_cursor(
                 sort=sort, page=back
             )
 

@@ -80,6 +80,21 @@ async def test_the_fake_refuses_bad_input_as_the_real_repository_does(
     assert fake == real
 
 
+@pytest.mark.parametrize("method", ["list", "list_cursor", "list_values", "list_cursor_values"])
+async def test_the_fake_refuses_the_other_kind_of_page_as_the_real_repository_does(
+    method: str, gadgets: GadgetRepository
+) -> None:
+    cursor = "cursor" in method
+    page = OffsetPagination() if cursor else CursorPagination()
+    arguments = (["id"],) if method.endswith("_values") else ()
+    answers = []
+    for repository in (gadgets, _fake()):
+        with pytest.raises(TypeError) as caught:
+            await getattr(repository, method)(*arguments, page=page)
+        answers.append(str(caught.value))
+    assert answers[0] == answers[1]
+
+
 async def test_cursors_of_the_fake_walk_like_the_real_ones(gadgets: GadgetRepository) -> None:
     """The same rows, sorted descending with ties, walked forward then back one page at a
     time, give the same pages on both; cursors are signed alike and are not

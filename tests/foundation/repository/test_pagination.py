@@ -135,6 +135,42 @@ def test_nullable_or_unknown_sort_columns_are_refused_when_the_class_is_defined(
             filterable: ClassVar[Mapping[str, Collection[Op]]] = {"colour": ()}
 
 
+# -- the two listings ----------------------------------------------------------------
+
+
+async def test_each_listing_refuses_the_other_kind_of_page_naming_the_right_one(
+    gadgets: GadgetRepository,
+) -> None:
+    await seed(gadgets, 2)
+    cursor, offset = CursorPagination(limit=1), OffsetPagination(limit=1)
+    with pytest.raises(TypeError) as caught:
+        await gadgets.list(page=cursor)  # type: ignore[arg-type]  # the mistake under test
+    assert str(caught.value) == (
+        "list() pages by offset, not by keyset: pass the CursorPagination to list_cursor() instead."
+    )
+    with pytest.raises(TypeError, match=r"^list_cursor\(\) .* to list\(\) instead\.$"):
+        await gadgets.list_cursor(page=offset)  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(TypeError, match=r"^list_values\(\) .* to list_cursor_values\(\) "):
+        await gadgets.list_values(["id"], page=cursor)  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(TypeError, match=r"^list_cursor_values\(\) .* to list_values\(\) "):
+        await gadgets.list_cursor_values(["id"], page=offset)  # type: ignore[arg-type]  # the mistake under test
+
+
+async def test_list_cursor_without_a_page_is_the_first_page_of_the_default_size(
+    gadgets: GadgetRepository,
+) -> None:
+    """The default size is the offset listing's: 50, or ``max_limit`` when smaller."""
+    await seed(gadgets, MAX + 1)
+    page = await gadgets.list_cursor(sort="name")
+    assert (page.limit, len(page.items), page.previous_cursor) == (MAX, MAX, None)
+    assert page.next_cursor is not None
+    offset = await gadgets.list(sort="name")
+    assert [g.id for g in page.items] == [g.id for g in offset.items]
+    rows = await gadgets.list_cursor_values(["id"], sort="name")
+    assert [row.id for row in rows.items] == [g.id for g in page.items]
+    assert rows.next_cursor == page.next_cursor
+
+
 # -- keyset --------------------------------------------------------------------------
 
 

@@ -240,13 +240,18 @@ async def test_get_reads_a_row_yet_answers_exactly_as_from_the_entity(database: 
 async def test_a_service_reading_entities_reads_through_the_repositorys_own_methods(
     database: Database,
 ) -> None:
-    """With ``read_fields = None`` the service calls ``get``/``list``, overrides included."""
+    """With ``read_fields = None`` the service calls ``get``/``list``/``list_cursor``,
+    overrides included."""
     calls: list[str] = []
 
     class Scoped(AccountRepository):
         async def list(self, *args: Any, **kwargs: Any) -> Any:
             calls.append("list")
             return await super().list(*args, **kwargs)
+
+        async def list_cursor(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("list_cursor")
+            return await super().list_cursor(*args, **kwargs)
 
         async def get_or_none(self, *args: Any, **kwargs: Any) -> Any:
             calls.append("get_or_none")
@@ -258,7 +263,8 @@ async def test_a_service_reading_entities_reads_through_the_repositorys_own_meth
     created = await OnScoped(database).create(AccountCreate(name="scoped"))
     assert await OnScoped(database).get(created.id) == created
     assert (await OnScoped(database).list()).total == 1
-    assert calls == ["get_or_none", "list"]
+    assert (await OnScoped(database).list_cursor()).items == [created]
+    assert calls == ["get_or_none", "list", "list_cursor"]
 
 
 async def test_reads_make_no_session(

@@ -99,7 +99,7 @@ async def cursor_at(database: Database, depth: int) -> str | None:
         anchor = await session.scalar(
             select(BenchDeepItem.id).order_by(BenchDeepItem.id).offset(depth - 1).limit(1)
         )
-        page = await DeepRepository(session).list(
+        page = await DeepRepository(session).list_cursor(
             where("id", "ge", anchor), page=CursorPagination(limit=1)
         )
     return page.next_cursor
@@ -111,10 +111,14 @@ async def pages(database: Database, log: Any) -> list[dict[str, Any]]:
     for depth in DEPTHS:
         cursor = await cursor_at(database, depth)
 
-        def listing(page: Any) -> Callable[[], Awaitable[Any]]:
+        def listing(page: OffsetPagination | CursorPagination) -> Callable[[], Awaitable[Any]]:
             async def run() -> Any:
                 async with database.transaction() as session:
-                    result = await DeepRepository(session).list(page=page)
+                    repository = DeepRepository(session)
+                    if isinstance(page, CursorPagination):
+                        result: Any = await repository.list_cursor(page=page)
+                    else:
+                        result = await repository.list(page=page)
                 assert len(result.items) == PAGE
                 return result
 

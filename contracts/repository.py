@@ -279,8 +279,9 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
     async def test_row_methods_answer_what_the_entity_methods_answer(
         self, repository: Repo
     ) -> None:
-        """``create_values``, ``get_values``, ``list_values`` and ``update_values`` are the
-        entity methods as rows of the named fields: same values, pages, cursors, errors."""
+        """``create_values``, ``get_values``, ``list_values``, ``list_cursor_values`` and
+        ``update_values`` are the entity methods as rows of the named fields: same values,
+        pages, cursors, errors."""
         field = self.text_field
         fields = ("id", field)
         made = await repository.create_values([self.data(0, "alpha"), self.data(1, "beta")], fields)
@@ -296,14 +297,14 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
             entities.limit,
             entities.offset,
         )
-        first = await repository.list(page=CursorPagination(limit=1))
-        first_rows = await repository.list_values(fields, page=CursorPagination(limit=1))
+        first = await repository.list_cursor(page=CursorPagination(limit=1))
+        first_rows = await repository.list_cursor_values(fields, page=CursorPagination(limit=1))
         assert [row.id for row in first_rows.items] == [entity.id for entity in first.items]
         assert first_rows.next_cursor is not None
         after = CursorPagination(limit=1, after=first_rows.next_cursor)
-        second = await repository.list_values(fields, page=after)
+        second = await repository.list_cursor_values(fields, page=after)
         assert [row.id for row in second.items] == [
-            entity.id for entity in (await repository.list(page=after)).items
+            entity.id for entity in (await repository.list_cursor(page=after)).items
         ]
         updated = await repository.update_values(made[0].id, {field: "gamma"}, fields)
         assert (updated.id, getattr(updated, field)) == (made[0].id, "gamma")
@@ -409,7 +410,44 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         with pytest.raises(ValidationError):
             await repository.list(page=OffsetPagination(limit=limit, offset=offset))
 
+    async def test_offset_listings_refuse_a_cursor_request(self, repository: Repo) -> None:
+        """``list`` and ``list_values`` page by offset: a ``CursorPagination`` is a
+        ``TypeError`` naming the listing that takes it, never an offset page."""
+        fields = ("id", self.text_field)
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {
+            "list_cursor": lambda: repository.list(page=CursorPagination(limit=1)),
+            "list_cursor_values": lambda: repository.list_values(
+                fields, page=CursorPagination(limit=1)
+            ),
+        }
+        for other, call in calls.items():
+            with pytest.raises(TypeError, match=rf"\b{other}\("):
+                await call()
+
     # -- cursor pagination -------------------------------------------------------------
+
+    @requires("cursor_pagination")
+    async def test_cursor_listings_start_at_the_first_page_and_refuse_an_offset_request(
+        self, repository: Repo
+    ) -> None:
+        """``list_cursor`` and ``list_cursor_values`` without a page answer the first page;
+        an ``OffsetPagination`` is a ``TypeError`` naming the listing that takes it."""
+        rows = await self.create_rows(repository, ["b", "a", "c"])
+        fields = ("id", self.text_field)
+        first = await repository.list_cursor(sort=self.text_field)
+        first_rows = await repository.list_cursor_values(fields, sort=self.text_field)
+        self.assert_sorted([e.id for e in first.items], rows, [SortKey(self.text_field)])
+        assert [row.id for row in first_rows.items] == [e.id for e in first.items]
+        assert (first.previous_cursor, first.next_cursor) == (None, None)
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {
+            "list": lambda: repository.list_cursor(page=OffsetPagination(limit=1)),
+            "list_values": lambda: repository.list_cursor_values(
+                fields, page=OffsetPagination(limit=1)
+            ),
+        }
+        for other, call in calls.items():
+            with pytest.raises(TypeError, match=rf"\b{other}\("):
+                await call()
 
     async def walk(
         self, repository: Repo, limit: int, after: str | None = None, sort: Any = None
@@ -419,7 +457,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         pages: list[CursorPage[Any]] = []
         cursor = after
         while True:
-            page = await repository.list(
+            page = await repository.list_cursor(
                 sort=sort or self.text_field, page=CursorPagination(limit=limit, after=cursor)
             )
             pages.append(page)
@@ -447,7 +485,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         seen = [e.id for e in last.items]
         cursor = last.previous_cursor
         while cursor is not None:
-            page = await repository.list(
+            page = await repository.list_cursor(
                 sort=self.text_field, page=CursorPagination(limit=3, before=cursor)
             )
             assert page.items, "a previous cursor led to an empty page"
@@ -471,7 +509,9 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         for _ in range(len(rows)):
             if cursor is None:
                 break
-            page = await repository.list(sort=order, page=CursorPagination(limit=3, before=cursor))
+            page = await repository.list_cursor(
+                sort=order, page=CursorPagination(limit=3, before=cursor)
+            )
             assert page.items, "a previous cursor led to an empty page"
             seen = [e.id for e in page.items] + seen
             cursor = page.previous_cursor
@@ -480,7 +520,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
     @requires("cursor_pagination")
     async def test_cursor_survives_concurrent_inserts(self, repository: Repo) -> None:
         rows = await self.create_rows(repository, ["b", "b", "d", "d", "f", "f"])
-        first = await repository.list(sort=self.text_field, page=CursorPagination(limit=3))
+        first = await repository.list_cursor(sort=self.text_field, page=CursorPagination(limit=3))
         boundary = first.items[-1]
         assert first.next_cursor is not None
         # before the boundary, tied with it (a later id, so after it), and after it
@@ -497,7 +537,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         self, repository: Repo
     ) -> None:
         await self.create_rows(repository, ["a", "b", "c"])
-        page = await repository.list(sort=self.text_field, page=CursorPagination(limit=1))
+        page = await repository.list_cursor(sort=self.text_field, page=CursorPagination(limit=1))
         assert page.next_cursor is not None
         bad = [
             CursorPagination(after="not a cursor"),
@@ -505,9 +545,9 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         ]
         for request in bad:
             with pytest.raises(ValidationError):
-                await repository.list(sort=self.text_field, page=request)
+                await repository.list_cursor(sort=self.text_field, page=request)
         with pytest.raises(ValidationError):  # a cursor of another sort order
-            await repository.list(
+            await repository.list_cursor(
                 sort="-" + self.text_field, page=CursorPagination(after=page.next_cursor)
             )
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from contracts._base import Contract, hook, requires
 from contracts._prerequisites import Prerequisites
 from foundation import ConcurrencyError, ConflictError, Database, NotFoundError, ValidationError
+from foundation.repository import CursorPagination, OffsetPagination
 
 Service = Any  # an IBaseService; typed loosely so fakes and real services both fit
 
@@ -36,11 +37,14 @@ class ServiceContract(Prerequisites, Contract, abstract=True):
       entity ``existing`` and must raise ``ConflictError``.
 
     ``versioning`` checks ``update(..., expected_version=...)``; ``soft_delete`` checks
-    ``restore``. The ``unit_of_work`` fixture is the caller's transaction that service calls
-    must join (default: ``database.transaction`` of the plugin's per-test ``database``).
+    ``restore``; ``cursor_pagination`` checks ``list_cursor``. The ``unit_of_work`` fixture
+    is the caller's transaction that service calls must join (default:
+    ``database.transaction`` of the plugin's per-test ``database``).
     """
 
-    known_capabilities = frozenset({"validation", "conflicts", "versioning", "soft_delete"})
+    known_capabilities = frozenset(
+        {"validation", "conflicts", "versioning", "soft_delete", "cursor_pagination"}
+    )
     required_hooks = ("service", "read_schema", "valid_create", "valid_update")
     capability_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
         "validation": ("invalid_creates", "invalid_updates"),
@@ -88,6 +92,25 @@ class ServiceContract(Prerequisites, Contract, abstract=True):
         page = await service.list()
         assert [item.id for item in page.items] == [created.id]
         assert all(isinstance(item, self.read_schema) for item in page.items)
+
+    @requires("cursor_pagination")
+    async def test_cursor_pages_are_read_schemas_in_list_order(self, service: Service) -> None:
+        """``list_cursor`` walks ``list``'s order through ``next_cursor``, in read schemas;
+        each listing refuses the other's kind of page with a ``TypeError``."""
+        for n in range(3):
+            await service.create(self.valid_create(n))
+        expected = [item.id for item in (await service.list()).items]
+        page = await service.list_cursor(page=CursorPagination(limit=2))
+        seen = [item.id for item in page.items]
+        assert page.next_cursor is not None, "two of three items and no next_cursor"
+        page = await service.list_cursor(page=CursorPagination(limit=2, after=page.next_cursor))
+        seen += [item.id for item in page.items]
+        assert all(isinstance(item, self.read_schema) for item in page.items)
+        assert (seen, page.next_cursor) == (expected, None)
+        with pytest.raises(TypeError, match=r"\blist_cursor\("):
+            await service.list(page=CursorPagination())
+        with pytest.raises(TypeError, match=r"\blist\("):
+            await service.list_cursor(page=OffsetPagination())
 
     async def test_update_returns_the_changed_read_schema(self, service: Service) -> None:
         created = await service.create(self.valid_create(0))

@@ -4,8 +4,9 @@ SQLAlchemy implementation.
 Another implementation of ``IBaseRepository`` (a hand-written one, the test kit's
 in-memory fake) answers bad input exactly as ``SQLAlchemyRepository`` does by building on
 the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check_limit``,
-``check_offset``, ``resolve_sort``, ``coerce`` and ``CursorCodec`` with ``cursor_position``,
-and on one reading of the model: ``read_traits`` (key, version column, soft delete).
+``check_offset``, ``pagination_mismatch``, ``resolve_sort``, ``coerce`` and ``CursorCodec``
+with ``cursor_position``, and on one reading of the model: ``read_traits`` (key, version
+column, soft delete).
 """
 
 from foundation.repository.checking import check_filter, check_search, check_writable
@@ -43,6 +44,7 @@ from foundation.repository.pagination import (
     OffsetPagination,
     Page,
     TotalStrategy,
+    pagination_mismatch,
 )
 from foundation.repository.paging import check_limit, check_offset, cursor_position
 from foundation.repository.protocol import IBaseRepository
@@ -90,6 +92,7 @@ __all__ = [
     "cursor_direction",
     "cursor_position",
     "or_",
+    "pagination_mismatch",
     "parse_sort",
     "read_traits",
     "resolve_sort",

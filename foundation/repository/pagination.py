@@ -1,4 +1,9 @@
-"""Pagination requests and results: offset pages with a total strategy, and keyset cursors."""
+"""Pagination requests and results: offset pages with a total strategy, and keyset cursors.
+
+Each kind has its own listing: ``list`` (and ``list_values``) take an ``OffsetPagination``
+and answer a ``Page``; ``list_cursor`` (and ``list_cursor_values``) take a
+``CursorPagination`` and answer a ``CursorPage``.
+"""
 
 from __future__ import annotations
 
@@ -59,3 +64,22 @@ class CursorPage(Generic[T]):
     limit: int
     next_cursor: str | None = None
     previous_cursor: str | None = None
+
+
+_OTHER_LISTING = {
+    "list": "list_cursor",
+    "list_values": "list_cursor_values",
+    "list_cursor": "list",
+    "list_cursor_values": "list_values",
+}
+
+
+def pagination_mismatch(method: str, page: object) -> TypeError:
+    """The error for ``method`` given the other kind of page request, naming the listing
+    that takes it (``list`` pages by offset, ``list_cursor`` by keyset)."""
+    other = _OTHER_LISTING[method]
+    kinds = ("keyset", "offset") if "cursor" in method else ("offset", "keyset")
+    return TypeError(
+        f"{method}() pages by {kinds[0]}, not by {kinds[1]}: "
+        f"pass the {type(page).__name__} to {other}() instead."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar
 
 from foundation.repository.filters import FilterLike, SortLike
 from foundation.repository.pagination import CursorPage, CursorPagination, OffsetPagination, Page
@@ -50,7 +50,6 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         """The single entity matching ``filters``, or ``None``."""
         ...
 
-    @overload
     async def list(
         self,
         filters: FilterLike = None,
@@ -59,29 +58,22 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         page: OffsetPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> Page[ModelT]: ...
+    ) -> Page[ModelT]:
+        """One page by offset of matching entities, ordered by ``sort`` then the primary
+        key; ``TypeError`` for a ``CursorPagination`` (that is ``list_cursor``'s)."""
+        ...
 
-    @overload
-    async def list(
+    async def list_cursor(
         self,
         filters: FilterLike = None,
         *,
         sort: SortLike = None,
-        page: CursorPagination,
+        page: CursorPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> CursorPage[ModelT]: ...
-
-    async def list(
-        self,
-        filters: FilterLike = None,
-        *,
-        sort: SortLike = None,
-        page: OffsetPagination | CursorPagination | None = None,
-        search: str | None = None,
-        include_deleted: bool | Literal["only"] = False,
-    ) -> Page[ModelT] | CursorPage[ModelT]:
-        """One page of matching entities, ordered by ``sort`` then the primary key."""
+    ) -> CursorPage[ModelT]:
+        """One page by keyset of matching entities, in ``list``'s order (the first page
+        when ``page`` is ``None``); ``TypeError`` for an ``OffsetPagination``."""
         ...
 
     async def get_values(
@@ -96,11 +88,24 @@ class IBaseRepository(Protocol[ModelT, IdT]):
         filters: FilterLike = None,
         *,
         sort: SortLike = None,
-        page: OffsetPagination | CursorPagination | None = None,
+        page: OffsetPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> Page[Any] | CursorPage[Any]:
-        """``list`` as rows of ``fields``: the same page, the same cursors."""
+    ) -> Page[Any]:
+        """``list`` as rows of ``fields``: the same page."""
+        ...
+
+    async def list_cursor_values(
+        self,
+        fields: Sequence[str],
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: CursorPagination | None = None,
+        search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
+    ) -> CursorPage[Any]:
+        """``list_cursor`` as rows of ``fields``: the same page, the same cursors."""
         ...
 
     async def count(

@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from sqlalchemy import (
     ClauseElement,
@@ -82,6 +82,7 @@ from foundation.repository.pagination import (
     OffsetPagination,
     Page,
     TotalStrategy,
+    pagination_mismatch,
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
 from foundation.repository.soft_delete import restore_conflict
@@ -222,7 +223,6 @@ class SQLAlchemyRepository(Generic[ModelT]):
             raise ConflictError("More than one resource matches.")
         return rows[0] if rows else None
 
-    @overload
     async def list(
         self,
         filters: FilterLike = None,
@@ -231,30 +231,27 @@ class SQLAlchemyRepository(Generic[ModelT]):
         page: OffsetPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> Page[ModelT]: ...
+    ) -> Page[ModelT]:
+        """One page by offset, ordered by ``sort`` (else ``default_sort``) then the key;
+        ``TypeError`` for a ``CursorPagination`` (``list_cursor`` takes it)."""
+        if isinstance(page, CursorPagination):
+            raise pagination_mismatch("list", page)
+        return await self._offset_page(ENTITIES, filters, sort, page, search, include_deleted)
 
-    @overload
-    async def list(
+    async def list_cursor(
         self,
         filters: FilterLike = None,
         *,
         sort: SortLike = None,
-        page: CursorPagination,
+        page: CursorPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> CursorPage[ModelT]: ...
-
-    async def list(
-        self,
-        filters: FilterLike = None,
-        *,
-        sort: SortLike = None,
-        page: OffsetPagination | CursorPagination | None = None,
-        search: str | None = None,
-        include_deleted: bool | Literal["only"] = False,
-    ) -> Page[ModelT] | CursorPage[ModelT]:
-        """One page of matches, ordered by ``sort`` (else ``default_sort``) then the key."""
-        return await self._list(ENTITIES, filters, sort, page, search, include_deleted)
+    ) -> CursorPage[ModelT]:
+        """One page by keyset, in ``list``'s order (the first page when ``page`` is
+        ``None``); ``TypeError`` for an ``OffsetPagination`` (``list`` takes it)."""
+        if isinstance(page, OffsetPagination):
+            raise pagination_mismatch("list_cursor", page)
+        return await self._cursor_page(ENTITIES, filters, sort, page, search, include_deleted)
 
     async def list_values(
         self,
@@ -262,34 +259,46 @@ class SQLAlchemyRepository(Generic[ModelT]):
         filters: FilterLike = None,
         *,
         sort: SortLike = None,
-        page: OffsetPagination | CursorPagination | None = None,
+        page: OffsetPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> Page[Any] | CursorPage[Any]:
-        """``list``, as rows of ``fields`` (``row.name``) instead of entities: the same
-        page and cursors."""
-        return await self._list(Rows(fields), filters, sort, page, search, include_deleted)
+    ) -> Page[Any]:
+        """``list``, as rows of ``fields`` (``row.name``) instead of entities."""
+        if isinstance(page, CursorPagination):
+            raise pagination_mismatch("list_values", page)
+        return await self._offset_page(Rows(fields), filters, sort, page, search, include_deleted)
 
-    async def _list(
+    async def list_cursor_values(
+        self,
+        fields: Sequence[str],
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: CursorPagination | None = None,
+        search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
+    ) -> CursorPage[Any]:
+        """``list_cursor``, as rows of ``fields`` (``row.name``) instead of entities: the
+        same page and cursors."""
+        if isinstance(page, OffsetPagination):
+            raise pagination_mismatch("list_cursor_values", page)
+        return await self._cursor_page(Rows(fields), filters, sort, page, search, include_deleted)
+
+    async def _offset_page(
         self,
         projection: Projection,
         filters: FilterLike,
         sort: SortLike,
-        page: OffsetPagination | CursorPagination | None,
+        page: OffsetPagination | None,
         search: str | None,
         include_deleted: bool | Literal["only"],
-    ) -> Page[Any] | CursorPage[Any]:
+    ) -> Page[Any]:
         statements = self.statements
         order = statements.order(sort, self.sortable, self.default_sort)
         where = self._where(filters, search, include_deleted)
         page = page or OffsetPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
-        sort_fields = [key.field for key in order.keys]
-        stmt = projection.select(statements, sort_fields).where(*where)
-        fetch = partial(self._run, projection)
-        if isinstance(page, CursorPagination):
-            columns = [statements.column(name) for name in sort_fields]
-            return await cursor_page(stmt, order, page, fetch, self._codec, columns)
+        stmt = projection.select(statements, [key.field for key in order.keys]).where(*where)
 
         async def total(strategy: TotalStrategy) -> int:
             if strategy is TotalStrategy.ESTIMATED and self._dialect_name == "postgresql":
@@ -297,7 +306,28 @@ class SQLAlchemyRepository(Generic[ModelT]):
                     return await estimate_rows(self._unit, select(self._pk).where(*where))
             return await self._count(where)
 
-        return await offset_page(stmt, order, page, fetch, total)
+        return await offset_page(stmt, order, page, partial(self._run, projection), total)
+
+    async def _cursor_page(
+        self,
+        projection: Projection,
+        filters: FilterLike,
+        sort: SortLike,
+        page: CursorPagination | None,
+        search: str | None,
+        include_deleted: bool | Literal["only"],
+    ) -> CursorPage[Any]:
+        # the same statement as _offset_page's; written out twice to keep one call per page
+        statements = self.statements
+        order = statements.order(sort, self.sortable, self.default_sort)
+        where = self._where(filters, search, include_deleted)
+        page = page or CursorPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
+        check_limit(page.limit, self.max_limit)
+        sort_fields = [key.field for key in order.keys]
+        stmt = projection.select(statements, sort_fields).where(*where)
+        columns = [statements.column(name) for name in sort_fields]
+        fetch = partial(self._run, projection)
+        return await cursor_page(stmt, order, page, fetch, self._codec, columns)
 
     async def count(
         self,

@@ -44,12 +44,25 @@ class IBaseService(Protocol[CreateT, UpdateT, ReadT]):
         filters: FilterLike = None,
         *,
         sort: SortLike = None,
-        page: OffsetPagination | CursorPagination | None = None,
+        page: OffsetPagination | None = None,
         search: str | None = None,
         include_deleted: bool | Literal["only"] = False,
-    ) -> Page[ReadT] | CursorPage[ReadT]:
-        """One page of entities (soft-deleted ones too, or only them, with
+    ) -> Page[ReadT]:
+        """One page by offset of entities (soft-deleted ones too, or only them, with
         ``include_deleted``)."""
+        ...
+
+    async def list_cursor(
+        self,
+        filters: FilterLike = None,
+        *,
+        sort: SortLike = None,
+        page: CursorPagination | None = None,
+        search: str | None = None,
+        include_deleted: bool | Literal["only"] = False,
+    ) -> CursorPage[ReadT]:
+        """One page by keyset of entities, in ``list``'s order (the first page when
+        ``page`` is ``None``)."""
         ...
 
     async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:

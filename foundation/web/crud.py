@@ -83,7 +83,8 @@ def crud_router(
     ``searchable``, ``max_limit``); ``provider`` replaces the dependency that builds the service, by
     default ``service(database)`` from ``get_database`` (a ``BaseService`` commits each
     call itself, before the route answers; a service that does not must get a session that
-    does, e.g. through ``SessionDep``). ``name`` is the singular
+    does, e.g. through ``SessionDep``); the list routes call the service's ``list`` (offset
+    pages) and ``list_cursor`` (keyset pages). ``name`` is the singular
     resource name used in operation ids (``get_project``) and the path parameter
     (``project_id``). List routes answer 422 to a query parameter they do not declare
     (a misspelt filter would otherwise return everything); ``refuse_unknown_query=False``

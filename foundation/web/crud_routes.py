@@ -1,7 +1,8 @@
 """The routes of ``crud_router`` as a table: one small handler per operation.
 
 ``ROUTES`` maps each ``Operation`` to a function building its ``Route`` from a
-``Resource``; list and cursor pages share one handler. Handlers name their parameters
+``Resource``; offset and cursor pages share one handler, which calls the service's
+``list`` or ``list_cursor``. Handlers name their parameters
 (``item_id``, ``body``, ``source``, ``request``, ``if_match``, ``if_none_match``) and
 ``_declare`` gives them the types FastAPI reads, so the per-request path is the
 handler's own few lines.
@@ -82,8 +83,10 @@ def _pages(r: Resource, *, cursor: bool) -> Route:
         if query.deleted:  # deleted rows only for a caller with the scopes
             await _authorize(request, scopes)
             extra["include_deleted"] = query.deleted
+        service = r.make(source)
+        listing = service.list_cursor if cursor else service.list
         try:
-            page = await r.make(source).list(
+            page = await listing(
                 query.filters, sort=query.sort, page=query.page, search=query.search, **extra
             )
         except InvalidCursorError as exc:

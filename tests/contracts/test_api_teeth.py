@@ -125,7 +125,6 @@ CRUD_SUITE = """
 from datetime import datetime
 
 import pytest
-from foundation.repository import CursorPagination
 from foundation.web import create_app, crud_router
 
 from bookshelf.service import BookCreate, BookRead, BookService, BookUpdate
@@ -192,9 +191,9 @@ CRUD_BROKEN = {
     ),
     "cursor that skips items": (
         """
-    async def list(self, filters=None, *, sort=None, page=None, search=None, **extra):
-        result = await super().list(filters, sort=sort, page=page, search=search, **extra)
-        if isinstance(page, CursorPagination) and page.after:
+    async def list_cursor(self, filters=None, *, sort=None, page=None, search=None, **extra):
+        result = await super().list_cursor(filters, sort=sort, page=page, search=search, **extra)
+        if page is not None and page.after:
             result.items = result.items[1:]  # loses the first item of every later page
         return result
 """,

@@ -46,7 +46,7 @@ def module(repository_body: str = "pass") -> str:
 # 78 test ids in the suite (four sort orders of the two-way cursor walk with
 # second_sort_field); the gadget declares everything except foreign_keys, unique_among_live
 # and child_policy (four tests; tests/contracts/test_soft_delete_teeth.py has those).
-PASSED, SKIPPED = 72, 6
+PASSED, SKIPPED = 74, 6
 
 BROKEN = {
     "lost update": (
@@ -90,6 +90,12 @@ BROKEN = {
             return await super().list(
                 filters, sort=sort, page=page, search=search, include_deleted=True
             )
+
+        async def list_cursor(self, filters=None, *, sort=None, page=None, search=None,
+                              include_deleted=False):
+            return await super().list_cursor(
+                filters, sort=sort, page=page, search=search, include_deleted=True
+            )
         """,
         {
             "test_delete_removes_from_every_read",
@@ -112,10 +118,11 @@ BROKEN = {
     ),
     "cursor that skips rows under inserts": (
         """
-        async def list(self, filters=None, *, sort=None, page=None, search=None,
-                       include_deleted=False):
+        async def list_cursor(self, filters=None, *, sort=None, page=None, search=None,
+                              include_deleted=False):
+            page = page or CursorPagination()
             if not isinstance(page, CursorPagination):
-                return await super().list(
+                return await super().list_cursor(
                     filters, sort=sort, page=page, search=search,
                     include_deleted=include_deleted,
                 )

@@ -30,7 +30,7 @@ def book(n):
 
 
 class TestBookService(ServiceContract):
-    capabilities = ("validation", "conflicts", "versioning", "soft_delete")
+    capabilities = ("validation", "conflicts", "versioning", "soft_delete", "cursor_pagination")
     service = pytest.fixture(lambda self, database: Service(database))
     read_schema, valid_create = BookRead, staticmethod(book)
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {{n}}"))
@@ -92,7 +92,7 @@ def runner(contract_runner: ContractRunner, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_correct_service_passes_with_exact_counts(runner: ContractRunner) -> None:
     outcome = runner.run(SUITE.format(body="    pass"))
-    assert (outcome.passed, outcome.skipped, outcome.failed) == (11, 0, set()), outcome.text
+    assert (outcome.passed, outcome.skipped, outcome.failed) == (12, 0, set()), outcome.text
 
 
 @pytest.mark.parametrize("defect", list(BROKEN))

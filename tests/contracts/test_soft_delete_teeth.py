@@ -79,7 +79,7 @@ def module(
 
 
 # 74 test ids; the board declares no versioning, search, upsert, cursors, foreign keys...
-PASSED, SKIPPED = 57, 19
+PASSED, SKIPPED = 58, 20
 POLICY_TEST = "test_delete_applies_the_declared_child_policy"
 MANY_TEST = "test_delete_many_applies_the_declared_child_policy"
 HARD_TEST = "test_hard_delete_applies_the_declared_child_policy"

@@ -102,7 +102,7 @@ class TestTaskRepository(RepositoryContract):
 
 
 class TestProjectService(ServiceContract):
-    capabilities = ("conflicts", "versioning", "soft_delete")
+    capabilities = ("conflicts", "versioning", "soft_delete", "cursor_pagination")
     service = pytest.fixture(lambda self, database: ProjectService(database))
     read_schema = ProjectRead
     valid_create = staticmethod(lambda n: ProjectCreate(**project(n)))
@@ -115,7 +115,7 @@ class TestProjectService(ServiceContract):
 class TestTaskService(ServiceContract):
     """A task naming a missing project is the business conflict (``ForeignKeyError``)."""
 
-    capabilities = ("conflicts", "versioning", "soft_delete")
+    capabilities = ("conflicts", "versioning", "soft_delete", "cursor_pagination")
     service = pytest.fixture(lambda self, home, database: TaskService(database))
     read_schema = TaskRead
     valid_create = staticmethod(lambda n: TaskCreate(**task(n)))

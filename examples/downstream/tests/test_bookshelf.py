@@ -44,7 +44,7 @@ class TestBookRepository(RepositoryContract):
 
 
 class TestBookService(ServiceContract):
-    capabilities = ("validation", "conflicts", "versioning", "soft_delete")
+    capabilities = ("validation", "conflicts", "versioning", "soft_delete", "cursor_pagination")
     service = pytest.fixture(lambda self, database: BookService(database))
     read_schema, valid_create = BookRead, staticmethod(lambda n: BookCreate(**book(n)))
     valid_update = staticmethod(lambda n: BookUpdate(title=f"Edition {n}"))
@@ -70,7 +70,7 @@ class TestListingRepository(WithBook, RepositoryContract):
 
 
 class TestListingService(WithBook, ServiceContract):
-    capabilities = ("validation", "conflicts", "versioning")
+    capabilities = ("validation", "conflicts", "versioning", "cursor_pagination")
     service = pytest.fixture(lambda self, database: ListingService(database))
     read_schema, valid_create = ListingRead, staticmethod(lambda n: ListingCreate(**listing(n)))
     valid_update = staticmethod(lambda n: ListingUpdate(price=Decimal(f"{n}.05")))

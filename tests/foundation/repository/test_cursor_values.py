@@ -150,7 +150,7 @@ async def test_known_hostile_values_are_validation_errors(
     with signing_cursors(KEY):
         cursor = CursorCodec(Specimen.__tablename__).encode(order, "next", values)
         with pytest.raises(ValidationError) as info:
-            await SpecimenRepository(db_session).list(
+            await SpecimenRepository(db_session).list_cursor(
                 sort=field, page=CursorPagination(limit=2, after=cursor)
             )
     assert info.value.status == 422
@@ -187,7 +187,7 @@ async def test_a_forged_cursor_value_never_reaches_the_database_as_an_error(
         cursor = CursorCodec(Specimen.__tablename__).encode(order, "next", values)
         savepoint = await db_session.begin_nested()
         try:
-            await repo.list(sort=field, page=CursorPagination(limit=2, after=cursor))
+            await repo.list_cursor(sort=field, page=CursorPagination(limit=2, after=cursor))
         except ValidationError:  # the library's 422
             pass
         finally:

@@ -38,10 +38,10 @@ BAD_INPUT: dict[str, Call] = {
     "sort not allowed": lambda r: r.list(sort="category"),
     "sort twice": lambda r: r.list(sort="name,-name"),
     "limit too large": lambda r: r.list(page=OffsetPagination(limit=21)),
-    "limit zero on a cursor": lambda r: r.list(page=CursorPagination(limit=0)),
+    "limit zero on a cursor": lambda r: r.list_cursor(page=CursorPagination(limit=0)),
     "negative offset": lambda r: r.list(page=OffsetPagination(offset=-1)),
-    "malformed cursor": lambda r: r.list(page=CursorPagination(after="not-a-cursor")),
-    "both cursors": lambda r: r.list(page=CursorPagination(after="a", before="b")),
+    "malformed cursor": lambda r: r.list_cursor(page=CursorPagination(after="not-a-cursor")),
+    "both cursors": lambda r: r.list_cursor(page=CursorPagination(after="a", before="b")),
     "writing the version": lambda r: r.create({"sku": "x", "name": "x", "version": 3}),
     "writing an unknown column": lambda r: r.create({"sku": "x", "name": "x", "nope": 1}),
     "changing the key": lambda r: r.update(MISSING, {"id": MISSING}),
@@ -80,6 +80,21 @@ async def test_the_fake_refuses_bad_input_as_the_real_repository_does(
     assert fake == real
 
 
+@pytest.mark.parametrize("method", ["list", "list_cursor", "list_values", "list_cursor_values"])
+async def test_the_fake_refuses_the_other_kind_of_page_as_the_real_repository_does(
+    method: str, gadgets: GadgetRepository
+) -> None:
+    cursor = "cursor" in method
+    page = OffsetPagination() if cursor else CursorPagination()
+    arguments = (["id"],) if method.endswith("_values") else ()
+    answers = []
+    for repository in (gadgets, _fake()):
+        with pytest.raises(TypeError) as caught:
+            await getattr(repository, method)(*arguments, page=page)
+        answers.append(str(caught.value))
+    assert answers[0] == answers[1]
+
+
 async def test_cursors_of_the_fake_walk_like_the_real_ones(gadgets: GadgetRepository) -> None:
     """The same rows, sorted descending with ties, walked forward then back one page at a
     time, give the same pages on both; cursors are signed alike and are not
@@ -91,20 +106,22 @@ async def test_cursors_of_the_fake_walk_like_the_real_ones(gadgets: GadgetReposi
     with signing_cursors(b"k" * 32):
         for repository in (gadgets, fake):
             pages: list[list[str]] = []
-            page = await repository.list(sort="-quantity,sku", page=CursorPagination(limit=2))
+            page = await repository.list_cursor(
+                sort="-quantity,sku", page=CursorPagination(limit=2)
+            )
             pages.append([g.sku for g in page.items])
             while page.next_cursor:
-                page = await repository.list(
+                page = await repository.list_cursor(
                     sort="-quantity,sku", page=CursorPagination(limit=2, after=page.next_cursor)
                 )
                 pages.append([g.sku for g in page.items])
-            back = await repository.list(
+            back = await repository.list_cursor(
                 sort="-quantity,sku", page=CursorPagination(limit=2, before=page.previous_cursor)
             )
             assert [g.sku for g in back.items] == pages[-2]
             assert "." in str(page.previous_cursor)  # signed
             with pytest.raises(FoundationError, match="cursor"):
-                await repository.list(
+                await repository.list_cursor(
                     sort="name", page=CursorPagination(limit=2, after=page.previous_cursor)
                 )
             if repository is gadgets:

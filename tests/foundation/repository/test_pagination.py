@@ -34,7 +34,7 @@ async def walk_forward(repo: GadgetRepository, sort: str, limit: int) -> list[li
     pages: list[list[str]] = []
     cursor: str | None = None
     while True:
-        page = await repo.list(sort=sort, page=CursorPagination(limit=limit, after=cursor))
+        page = await repo.list_cursor(sort=sort, page=CursorPagination(limit=limit, after=cursor))
         pages.append([g.sku for g in page.items])
         if page.next_cursor is None:
             return pages
@@ -135,11 +135,47 @@ def test_nullable_or_unknown_sort_columns_are_refused_when_the_class_is_defined(
             filterable: ClassVar[Mapping[str, Collection[Op]]] = {"colour": ()}
 
 
+# -- the two listings ----------------------------------------------------------------
+
+
+async def test_each_listing_refuses_the_other_kind_of_page_naming_the_right_one(
+    gadgets: GadgetRepository,
+) -> None:
+    await seed(gadgets, 2)
+    cursor, offset = CursorPagination(limit=1), OffsetPagination(limit=1)
+    with pytest.raises(TypeError) as caught:
+        await gadgets.list(page=cursor)  # type: ignore[arg-type]  # the mistake under test
+    assert str(caught.value) == (
+        "list() pages by offset, not by keyset: pass the CursorPagination to list_cursor() instead."
+    )
+    with pytest.raises(TypeError, match=r"^list_cursor\(\) .* to list\(\) instead\.$"):
+        await gadgets.list_cursor(page=offset)  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(TypeError, match=r"^list_values\(\) .* to list_cursor_values\(\) "):
+        await gadgets.list_values(["id"], page=cursor)  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(TypeError, match=r"^list_cursor_values\(\) .* to list_values\(\) "):
+        await gadgets.list_cursor_values(["id"], page=offset)  # type: ignore[arg-type]  # the mistake under test
+
+
+async def test_list_cursor_without_a_page_is_the_first_page_of_the_default_size(
+    gadgets: GadgetRepository,
+) -> None:
+    """The default size is the offset listing's: 50, or ``max_limit`` when smaller."""
+    await seed(gadgets, MAX + 1)
+    page = await gadgets.list_cursor(sort="name")
+    assert (page.limit, len(page.items), page.previous_cursor) == (MAX, MAX, None)
+    assert page.next_cursor is not None
+    offset = await gadgets.list(sort="name")
+    assert [g.id for g in page.items] == [g.id for g in offset.items]
+    rows = await gadgets.list_cursor_values(["id"], sort="name")
+    assert [row.id for row in rows.items] == [g.id for g in page.items]
+    assert rows.next_cursor == page.next_cursor
+
+
 # -- keyset --------------------------------------------------------------------------
 
 
 async def test_cursor_on_an_empty_table(gadgets: GadgetRepository) -> None:
-    page = await gadgets.list(page=CursorPagination(limit=3))
+    page = await gadgets.list_cursor(page=CursorPagination(limit=3))
     assert (list(page.items), page.next_cursor, page.previous_cursor) == ([], None, None)
 
 
@@ -154,22 +190,22 @@ async def test_cursor_walks_every_row_once_in_order(gadgets: GadgetRepository, l
 
 async def test_previous_cursor_walks_back_to_the_first_page(gadgets: GadgetRepository) -> None:
     await seed(gadgets, 7)
-    first = await gadgets.list(sort="name", page=CursorPagination(limit=3))
+    first = await gadgets.list_cursor(sort="name", page=CursorPagination(limit=3))
     assert first.previous_cursor is None
-    second = await gadgets.list(
+    second = await gadgets.list_cursor(
         sort="name", page=CursorPagination(limit=3, after=first.next_cursor)
     )
-    third = await gadgets.list(
+    third = await gadgets.list_cursor(
         sort="name", page=CursorPagination(limit=3, after=second.next_cursor)
     )
     assert len(third.items) == 1
     assert third.next_cursor is None
-    back = await gadgets.list(
+    back = await gadgets.list_cursor(
         sort="name", page=CursorPagination(limit=3, before=third.previous_cursor)
     )
     assert [g.id for g in back.items] == [g.id for g in second.items]
     assert back.next_cursor is not None
-    start = await gadgets.list(
+    start = await gadgets.list_cursor(
         sort="name", page=CursorPagination(limit=3, before=back.previous_cursor)
     )
     assert [g.id for g in start.items] == [g.id for g in first.items]
@@ -180,22 +216,24 @@ async def test_cursor_is_stable_when_rows_are_inserted_or_deleted(
     gadgets: GadgetRepository,
 ) -> None:
     rows = await seed(gadgets, 6)
-    first = await gadgets.list(sort="sku", page=CursorPagination(limit=2))
+    first = await gadgets.list_cursor(sort="sku", page=CursorPagination(limit=2))
     assert [g.sku for g in first.items] == ["p-000", "p-001"]
     await gadgets.create({"sku": "p-0005", "name": "late", "quantity": 0})  # before the cursor
     await gadgets.create({"sku": "p-0025", "name": "late", "quantity": 0})  # after it
     await gadgets.delete(rows[1].id)  # the cursor's own row
     await gadgets.delete(rows[2].id)
-    second = await gadgets.list(sort="sku", page=CursorPagination(limit=2, after=first.next_cursor))
+    second = await gadgets.list_cursor(
+        sort="sku", page=CursorPagination(limit=2, after=first.next_cursor)
+    )
     assert [g.sku for g in second.items] == ["p-0025", "p-003"]
 
 
 async def test_cursor_after_the_last_row_gives_an_empty_page(gadgets: GadgetRepository) -> None:
     rows = await seed(gadgets, 2)
-    first = await gadgets.list(page=CursorPagination(limit=1))
+    first = await gadgets.list_cursor(page=CursorPagination(limit=1))
     assert first.next_cursor is not None
     await gadgets.delete(rows[1].id)  # the only row after the cursor goes away
-    tail = await gadgets.list(page=CursorPagination(limit=1, after=first.next_cursor))
+    tail = await gadgets.list_cursor(page=CursorPagination(limit=1, after=first.next_cursor))
     assert (list(tail.items), tail.next_cursor, tail.previous_cursor) == ([], None, None)
 
 
@@ -228,10 +266,14 @@ async def test_a_tampered_or_foreign_cursor_is_a_validation_error(
 ) -> None:
     await seed(gadgets, 3)
     with signing_cursors(None):  # unsigned, so that the checks behind the signature run
-        cursor = (await gadgets.list(sort="name", page=CursorPagination(limit=1))).next_cursor
+        cursor = (
+            await gadgets.list_cursor(sort="name", page=CursorPagination(limit=1))
+        ).next_cursor
         assert cursor is not None
         with pytest.raises(ValidationError) as info:
-            await gadgets.list(sort="name", page=CursorPagination(limit=1, after=mutate(cursor)))
+            await gadgets.list_cursor(
+                sort="name", page=CursorPagination(limit=1, after=mutate(cursor))
+            )
     assert info.value.status == 422
 
 
@@ -239,17 +281,23 @@ async def test_a_cursor_is_bound_to_its_sort_direction_and_resource(
     gadgets: GadgetRepository, parts: PartRepository
 ) -> None:
     await seed(gadgets, 3)
-    page = await gadgets.list(sort="name", page=CursorPagination(limit=1))
+    page = await gadgets.list_cursor(sort="name", page=CursorPagination(limit=1))
     with pytest.raises(ValidationError):
-        await gadgets.list(sort="-name", page=CursorPagination(limit=1, after=page.next_cursor))
+        await gadgets.list_cursor(
+            sort="-name", page=CursorPagination(limit=1, after=page.next_cursor)
+        )
     with pytest.raises(ValidationError):  # a "next" cursor used as "before"
-        await gadgets.list(sort="name", page=CursorPagination(limit=1, before=page.next_cursor))
+        await gadgets.list_cursor(
+            sort="name", page=CursorPagination(limit=1, before=page.next_cursor)
+        )
     with pytest.raises(ValidationError):
-        await parts.list(sort="label", page=CursorPagination(limit=1, after=page.next_cursor))
+        await parts.list_cursor(
+            sort="label", page=CursorPagination(limit=1, after=page.next_cursor)
+        )
     with pytest.raises(ValidationError):
-        await gadgets.list(page=CursorPagination(limit=1, after="x", before="y"))
+        await gadgets.list_cursor(page=CursorPagination(limit=1, after="x", before="y"))
     with pytest.raises(ValidationError):
-        await gadgets.list(page=CursorPagination(limit=MAX + 1))
+        await gadgets.list_cursor(page=CursorPagination(limit=MAX + 1))
 
 
 async def test_signed_cursors_reject_edited_values(gadgets: GadgetRepository) -> None:
@@ -258,15 +306,19 @@ async def test_signed_cursors_reject_edited_values(gadgets: GadgetRepository) ->
 
     signed = Signed(gadgets.session)
     await seed(gadgets, 3)
-    page = await signed.list(sort="name", page=CursorPagination(limit=1))
+    page = await signed.list_cursor(sort="name", page=CursorPagination(limit=1))
     assert page.next_cursor is not None
     assert "." in page.next_cursor
-    follow = await signed.list(sort="name", page=CursorPagination(limit=1, after=page.next_cursor))
+    follow = await signed.list_cursor(
+        sort="name", page=CursorPagination(limit=1, after=page.next_cursor)
+    )
     assert len(follow.items) == 1
     body, _, signature = page.next_cursor.partition(".")
     forged = _tamper(body, k=["N0", "00000000-0000-7000-8000-000000000000"]) + "." + signature
     for cursor in (forged, body):
         with pytest.raises(ValidationError):
-            await signed.list(sort="name", page=CursorPagination(limit=1, after=cursor))
+            await signed.list_cursor(sort="name", page=CursorPagination(limit=1, after=cursor))
     with pytest.raises(ValidationError):  # unsigned cursors of the plain repository
-        await gadgets.list(sort="name", page=CursorPagination(limit=1, after=page.next_cursor))
+        await gadgets.list_cursor(
+            sort="name", page=CursorPagination(limit=1, after=page.next_cursor)
+        )

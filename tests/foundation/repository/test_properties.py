@@ -48,7 +48,7 @@ async def cursor_walk(repo: GadgetRepository, sort: str, limit: int) -> tuple[li
     seen: list[Any] = []
     cursor = None
     while True:
-        page = await repo.list(sort=sort, page=CursorPagination(limit=limit, after=cursor))
+        page = await repo.list_cursor(sort=sort, page=CursorPagination(limit=limit, after=cursor))
         seen.extend(g.id for g in page.items)
         if page.next_cursor is None:
             return seen, page
@@ -60,7 +60,7 @@ async def backward_walk(
 ) -> list[Any]:
     seen: list[Any] = []
     while cursor is not None:
-        page = await repo.list(sort=sort, page=CursorPagination(limit=limit, before=cursor))
+        page = await repo.list_cursor(sort=sort, page=CursorPagination(limit=limit, before=cursor))
         seen[:0] = [g.id for g in page.items]
         cursor = page.previous_cursor
     return seen

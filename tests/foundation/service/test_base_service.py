@@ -90,10 +90,10 @@ async def test_get_list_and_count_return_read_schemas(service: AccountService) -
     assert [a.name for a in page.items] == ["a", "b"]
     assert page.total == 3
     assert all(isinstance(a, AccountRead) for a in page.items)
-    cursor_page = await service.list(sort="-name", page=CursorPagination(limit=2))
+    cursor_page = await service.list_cursor(sort="-name", page=CursorPagination(limit=2))
     assert isinstance(cursor_page, CursorPage)
     assert [a.name for a in cursor_page.items] == ["c", "b"]
-    rest = await service.list(
+    rest = await service.list_cursor(
         sort="-name", page=CursorPagination(limit=2, after=cursor_page.next_cursor)
     )
     assert [a.name for a in rest.items] == ["a"]
@@ -197,19 +197,19 @@ async def test_list_reads_rows_yet_answers_exactly_as_from_entities(
                 sort=sort, page=page
             )
         walked: list[Any] = []
-        pages = [await rows.list(sort=sort, page=CursorPagination(limit=limit))]
-        expected = await entities.list(sort=sort, page=CursorPagination(limit=limit))
+        pages = [await rows.list_cursor(sort=sort, page=CursorPagination(limit=limit))]
+        expected = await entities.list_cursor(sort=sort, page=CursorPagination(limit=limit))
         assert pages[0] == expected
-        while pages[-1].next_cursor:  # type: ignore[union-attr]
-            after = CursorPagination(limit=limit, after=pages[-1].next_cursor)  # type: ignore[union-attr]
-            pages.append(await rows.list(sort=sort, page=after))
-            assert pages[-1] == await entities.list(sort=sort, page=after)
+        while pages[-1].next_cursor:
+            after = CursorPagination(limit=limit, after=pages[-1].next_cursor)
+            pages.append(await rows.list_cursor(sort=sort, page=after))
+            assert pages[-1] == await entities.list_cursor(sort=sort, page=after)
         for found in pages:
             walked.extend(found.items)
         assert len({a.id for a in walked}) == 7
-        back = CursorPagination(limit=limit, before=pages[-1].previous_cursor)  # type: ignore[union-attr]
+        back = CursorPagination(limit=limit, before=pages[-1].previous_cursor)
         if back.before is not None:
-            assert await rows.list(sort=sort, page=back) == await entities.list(
+            assert await rows.list_cursor(sort=sort, page=back) == await entities.list_cursor(
                 sort=sort, page=back
             )
 
@@ -240,13 +240,18 @@ async def test_get_reads_a_row_yet_answers_exactly_as_from_the_entity(database: 
 async def test_a_service_reading_entities_reads_through_the_repositorys_own_methods(
     database: Database,
 ) -> None:
-    """With ``read_fields = None`` the service calls ``get``/``list``, overrides included."""
+    """With ``read_fields = None`` the service calls ``get``/``list``/``list_cursor``,
+    overrides included."""
     calls: list[str] = []
 
     class Scoped(AccountRepository):
         async def list(self, *args: Any, **kwargs: Any) -> Any:
             calls.append("list")
             return await super().list(*args, **kwargs)
+
+        async def list_cursor(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("list_cursor")
+            return await super().list_cursor(*args, **kwargs)
 
         async def get_or_none(self, *args: Any, **kwargs: Any) -> Any:
             calls.append("get_or_none")
@@ -258,7 +263,8 @@ async def test_a_service_reading_entities_reads_through_the_repositorys_own_meth
     created = await OnScoped(database).create(AccountCreate(name="scoped"))
     assert await OnScoped(database).get(created.id) == created
     assert (await OnScoped(database).list()).total == 1
-    assert calls == ["get_or_none", "list"]
+    assert (await OnScoped(database).list_cursor()).items == [created]
+    assert calls == ["get_or_none", "list", "list_cursor"]
 
 
 async def test_reads_make_no_session(

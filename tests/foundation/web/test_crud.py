@@ -490,6 +490,11 @@ async def test_pages_of_other_items_are_validated_through_the_read_schema(
             page.items = [item.model_dump() for item in page.items]
             return page
 
+        async def list_cursor(self, *args: Any, **kwargs: Any) -> Any:
+            page = await super().list_cursor(*args, **kwargs)
+            page.items = [item.model_dump() for item in page.items]
+            return page
+
     def router_for(service: Any) -> APIRouter:
         return crud_router(
             service,

@@ -86,7 +86,7 @@ from foundation.repository.pagination import (
 )
 from foundation.repository.paging import check_limit, cursor_page, offset_page
 from foundation.repository.soft_delete import restore_conflict
-from foundation.repository.sorting import check_sortable
+from foundation.repository.sorting import SortOrder, check_sortable
 from foundation.repository.statements import (
     ENTITIES,
     KEY,
@@ -293,12 +293,9 @@ class SQLAlchemyRepository(Generic[ModelT]):
         search: str | None,
         include_deleted: bool | Literal["only"],
     ) -> Page[Any]:
-        statements = self.statements
-        order = statements.order(sort, self.sortable, self.default_sort)
-        where = self._where(filters, search, include_deleted)
+        order, where, stmt = self._matching(projection, filters, sort, search, include_deleted)
         page = page or OffsetPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
-        stmt = projection.select(statements, [key.field for key in order.keys]).where(*where)
 
         async def total(strategy: TotalStrategy) -> int:
             if strategy is TotalStrategy.ESTIMATED and self._dialect_name == "postgresql":
@@ -317,17 +314,28 @@ class SQLAlchemyRepository(Generic[ModelT]):
         search: str | None,
         include_deleted: bool | Literal["only"],
     ) -> CursorPage[Any]:
-        # the same statement as _offset_page's; written out twice to keep one call per page
+        order, _, stmt = self._matching(projection, filters, sort, search, include_deleted)
+        page = page or CursorPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
+        check_limit(page.limit, self.max_limit)
+        columns = [self.statements.column(key.field) for key in order.keys]
+        fetch = partial(self._run, projection)
+        return await cursor_page(stmt, order, page, fetch, self._codec, columns)
+
+    def _matching(
+        self,
+        projection: Projection,
+        filters: FilterLike,
+        sort: SortLike,
+        search: str | None,
+        include_deleted: bool | Literal["only"],
+    ) -> tuple[SortOrder, Criteria, Select[Any]]:
+        """A listing's order, its WHERE criteria and the statement selecting the matches
+        (in that order, so a bad sort is reported before a bad filter)."""
         statements = self.statements
         order = statements.order(sort, self.sortable, self.default_sort)
         where = self._where(filters, search, include_deleted)
-        page = page or CursorPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
-        check_limit(page.limit, self.max_limit)
-        sort_fields = [key.field for key in order.keys]
-        stmt = projection.select(statements, sort_fields).where(*where)
-        columns = [statements.column(name) for name in sort_fields]
-        fetch = partial(self._run, projection)
-        return await cursor_page(stmt, order, page, fetch, self._codec, columns)
+        stmt = projection.select(statements, [key.field for key in order.keys]).where(*where)
+        return order, where, stmt
 
     async def count(
         self,

@@ -239,5 +239,9 @@ def configure_logging(settings: Settings, *, sink: TextIO | None = None) -> None
     logging.basicConfig(handlers=[InterceptHandler()], level=level, force=True)
     for name in _ROUTED_LOGGERS:
         std = logging.getLogger(name)
+        if not std.handlers and not std.propagate:
+            # switched off (``uvicorn --no-access-log`` leaves this): routing it would
+            # turn uvicorn's access record back on, a second line for every request
+            continue
         std.handlers = []
         std.propagate = True

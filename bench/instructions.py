@@ -7,8 +7,9 @@ collection off, then ``--requests`` in-process ASGI requests run inside ``_opera
 the one function whose calls callgrind counts (``--toggle-collect``). The result is the
 interpreter's instructions per request in this thread, database waits excluded, the same
 on every run to within a fraction of a percent. On SQLite (``--database sqlite``) aiosqlite
-runs each call in a thread of its own: during the counted requests every call it queues runs
-inside ``_operator.call`` too, so that thread's work (SQLite's own included) is counted as well.
+runs each call in a thread of its own: during the counted requests every call it queues, and
+the DEBUG records it logs around each, run inside ``_operator.call`` too, so that thread's
+work (SQLite's own included) is counted as well.
 
 ``python -m bench.instructions --ops get,create --variants foundation,core,advanced_alchemy``
 ``python -m bench.instructions --database sqlite --variants foundation,core``
@@ -20,6 +21,7 @@ import _operator
 import argparse
 import asyncio
 import functools
+import logging
 import os
 import re
 import subprocess
@@ -40,9 +42,27 @@ WARMUP = 40
 DEFAULT_URL = DEFAULT_POSTGRES.rsplit("/", 1)[0] + "/bench_instructions"
 
 
+class _CountedLogger:
+    """A logger whose ``debug`` runs inside ``_operator.call`` while ``counting[0]`` is true."""
+
+    def __init__(self, log: logging.Logger, counting: list[bool]) -> None:
+        self.log = log
+        self.counting = counting
+
+    def debug(self, *args: Any, **kwargs: Any) -> None:
+        if self.counting[0]:
+            _operator.call(self.log.debug, *args, **kwargs)
+        else:
+            self.log.debug(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.log, name)
+
+
 def count_aiosqlite_thread(counting: list[bool]) -> None:
-    """Make aiosqlite run the calls it queues inside ``_operator.call`` while
-    ``counting[0]`` is true, so that callgrind counts its worker thread's work too."""
+    """Make aiosqlite run the calls it queues, and the two DEBUG records its worker thread
+    logs around each (what they cost depends on the app's logging configuration), inside
+    ``_operator.call`` while ``counting[0]`` is true, so that callgrind counts them too."""
     import aiosqlite.core
 
     def partial(fn: Any, /, *args: Any, **kwargs: Any) -> functools.partial[Any]:
@@ -51,6 +71,7 @@ def count_aiosqlite_thread(counting: list[bool]) -> None:
         return functools.partial(fn, *args, **kwargs)
 
     aiosqlite.core.partial = partial  # type: ignore[attr-defined]
+    aiosqlite.core.LOG = _CountedLogger(aiosqlite.core.LOG, counting)  # type: ignore[assignment]
 
 
 def measure_in_this_process(variant: Variant, op: str, url: str, requests: int) -> None:

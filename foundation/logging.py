@@ -232,8 +232,16 @@ def configure_logging(settings: Settings, *, sink: TextIO | None = None) -> None
                 "| <level>{message}", "trace={extra[trace_id]} | <level>{message}"
             )
         logger.add(stream, format=text_format, **options)
-    logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+    # the root's level is the loguru handler's: a standard-library record below it would be
+    # built, routed and then dropped by loguru (aiosqlite logs two DEBUG records per call on
+    # its worker thread, about 20 µs each, while holding the GIL)
+    level = logger.level(settings.logging.level).no
+    logging.basicConfig(handlers=[InterceptHandler()], level=level, force=True)
     for name in _ROUTED_LOGGERS:
         std = logging.getLogger(name)
+        if not std.handlers and not std.propagate:
+            # switched off (``uvicorn --no-access-log`` leaves this): routing it would
+            # turn uvicorn's access record back on, a second line for every request
+            continue
         std.handlers = []
         std.propagate = True

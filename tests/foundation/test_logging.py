@@ -163,3 +163,49 @@ def test_values_json_cannot_hold_are_written_as_text(stream: io.StringIO) -> Non
     _emit(path="/b", status=200, raw=b"\xff\xfe", when=datetime(2026, 1, 2, 3, 4, 5))
     (record,) = _records(stream)
     assert record["extra"]["raw"] == str(b"\xff\xfe")  # type: ignore[index]
+
+
+@pytest.fixture
+def standard_library() -> Iterator[None]:
+    """Restore the standard library's root and the routed loggers afterwards."""
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "aiosqlite")
+    saved = {
+        name: (std.handlers[:], std.level, std.propagate, std.disabled)
+        for name in names
+        for std in [logging.getLogger(name)]
+    }
+    yield
+    for name, (handlers, level, propagate, disabled) in saved.items():
+        std = logging.getLogger(name)
+        std.handlers, std.level, std.propagate, std.disabled = handlers, level, propagate, disabled
+    logging.getLogger().manager._clear_cache()  # type: ignore[attr-defined]
+
+
+def test_standard_library_records_below_the_level_are_not_built(
+    stream: io.StringIO, standard_library: None
+) -> None:
+    library = logging.getLogger("aiosqlite")  # two DEBUG records per call, on every query
+    configure_logging(_json_settings(), sink=stream)
+    assert not library.isEnabledFor(logging.DEBUG)
+    library.debug("hidden")
+    library.info("shown at info")
+    configure_logging(_json_settings(level="DEBUG"), sink=stream)
+    library.debug("shown at debug")
+    assert [r["message"] for r in _records(stream)] == ["shown at info", "shown at debug"]
+
+
+def test_uvicorn_access_records_stay_off_when_uvicorn_turned_them_off(
+    stream: io.StringIO, standard_library: None
+) -> None:
+    uvicorn = pytest.importorskip("uvicorn")
+    access = logging.getLogger("uvicorn.access")
+    # ``uvicorn --no-access-log --log-level info``: its access logger has no handler
+    uvicorn.Config("app:app", access_log=False, log_level="info")
+    configure_logging(_json_settings(), sink=stream)
+    assert not access.hasHandlers()  # what uvicorn checks before building each record
+    access.info("a second access line")
+    # uvicorn's default configuration: its access records are routed like any other
+    uvicorn.Config("app:app", log_level="info")
+    configure_logging(_json_settings(), sink=stream)
+    access.info("routed access line")
+    assert [r["message"] for r in _records(stream)] == ["routed access line"]

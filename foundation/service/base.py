@@ -202,23 +202,8 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
         them, with ``include_deleted``); ``TypeError`` for a ``CursorPagination``."""
         if isinstance(page, CursorPagination):
             raise pagination_mismatch("list", page)
-        fields = self.resolved_read_fields
-        async with self.observed("list"), self.unit_of_work(readonly=True) as unit:
-            repository = self.repository(unit)
-            if fields is None:
-                result = await repository.list(
-                    filters, sort=sort, page=page, search=search, include_deleted=include_deleted
-                )
-            else:
-                result = await repository.list_values(
-                    fields,
-                    filters,
-                    sort=sort,
-                    page=page,
-                    search=search,
-                    include_deleted=include_deleted,
-                )
-            items = list(map(self.to_read, result.items))
+        options = {"sort": sort, "page": page, "search": search, "include_deleted": include_deleted}
+        result, items = await self._read_page(False, filters, options)
         return Page(items, result.limit, result.offset, result.total)
 
     async def list_cursor(
@@ -234,25 +219,26 @@ class BaseService(Generic[ModelT, CreateT, UpdateT, ReadT]):
         page when ``page`` is ``None``); ``TypeError`` for an ``OffsetPagination``."""
         if isinstance(page, OffsetPagination):
             raise pagination_mismatch("list_cursor", page)
+        options = {"sort": sort, "page": page, "search": search, "include_deleted": include_deleted}
+        result, items = await self._read_page(True, filters, options)
+        return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
+
+    async def _read_page(
+        self, cursor: bool, filters: FilterLike, options: dict[str, Any]
+    ) -> tuple[Any, builtins.list[ReadT]]:
+        """The repository's page (by keyset when ``cursor``; entities, or rows of the read
+        fields) and its items as read schemas."""
         fields = self.resolved_read_fields
-        # reported as "list", as before the split: metrics and logs keep their labels
+        # both listings are reported as "list", as before the split: metrics keep their labels
         async with self.observed("list"), self.unit_of_work(readonly=True) as unit:
             repository = self.repository(unit)
             if fields is None:
-                result = await repository.list_cursor(
-                    filters, sort=sort, page=page, search=search, include_deleted=include_deleted
-                )
+                entities = repository.list_cursor if cursor else repository.list
+                result: Any = await entities(filters, **options)
             else:
-                result = await repository.list_cursor_values(
-                    fields,
-                    filters,
-                    sort=sort,
-                    page=page,
-                    search=search,
-                    include_deleted=include_deleted,
-                )
-            items = list(map(self.to_read, result.items))
-        return CursorPage(items, result.limit, result.next_cursor, result.previous_cursor)
+                rows = repository.list_cursor_values if cursor else repository.list_values
+                result = await rows(fields, filters, **options)
+            return result, list(map(self.to_read, result.items))
 
     async def count(self, filters: FilterLike = None, *, search: str | None = None) -> int:
         """How many entities match."""

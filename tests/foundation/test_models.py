@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from foundation import ConcurrencyError, Database, acting_as, translate_db_errors, uuid7
 from foundation.models import INCLUDE_DELETED
@@ -86,6 +86,38 @@ async def test_aware_non_utc_datetimes_are_stored_as_utc(database: Database) -> 
     assert stored is not None
     assert stored.utcoffset() == timedelta(0)
     assert stored.tzinfo is UTC  # the same object on every backend and driver
+
+
+async def test_sqlite_text_is_read_as_aware_utc_with_or_without_an_offset(
+    database: Database,
+) -> None:
+    """SQLite keeps datetimes as text: what the foundation writes (UTC wall time, no
+    offset) and text another tool wrote with an offset both come back as aware UTC."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite stores datetimes as text")
+    async with database.transaction() as session:
+        mine, theirs = Widget(sku="mine", name="n"), Widget(sku="theirs", name="n")
+        session.add_all([mine, theirs])
+    async with database.transaction() as session:
+        await session.execute(
+            text(f"UPDATE {Widget.__tablename__} SET deleted_at = :at WHERE id = :id"),
+            [
+                {"at": "2026-06-01 12:00:00.250000", "id": mine.id.hex},
+                {"at": "2026-06-01T14:00:00+02:00", "id": theirs.id.hex},
+            ],
+        )
+    async with database.session() as session:
+        stored = (
+            await session.scalars(
+                select(Widget.deleted_at).order_by(Widget.sku),
+                execution_options={INCLUDE_DELETED: True},
+            )
+        ).all()
+    assert stored == [
+        datetime(2026, 6, 1, 12, 0, 0, 250000, tzinfo=UTC),
+        datetime(2026, 6, 1, 12, 0, tzinfo=UTC),
+    ]
+    assert all(value is not None and value.tzinfo is UTC for value in stored)
 
 
 async def test_soft_delete_helpers_select_rows(database: Database) -> None:

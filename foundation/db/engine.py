@@ -42,7 +42,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
 from foundation.config import DatabaseSettings
-from foundation.db import deadline
+from foundation.db import deadline, sqlite_driver
 from foundation.db.calls import calls_of
 from foundation.errors import ConfigurationError
 
@@ -147,6 +147,8 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
         if settings.statement_timeout_ms:
             seconds = settings.statement_timeout_ms / 1000
             connect_args["init_command"] = f"SET SESSION max_statement_time={seconds:g}"
+    elif backend == "sqlite" and url.get_driver_name() == "aiosqlite":
+        options["module"] = sqlite_driver.DBAPI  # one trip to its thread per statement
     if connect_args:
         options["connect_args"] = connect_args
     if settings.command_timeout and backend != "sqlite":

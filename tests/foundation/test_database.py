@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -322,3 +324,40 @@ async def test_writing_on_a_bound_database_is_a_savepoint(database: Database) ->
             await connection.execute(insert, {"id": uuid.uuid4(), "sku": "gone", "name": "g"})
             await connection.execute(insert, {"id": uuid.uuid4(), "sku": "kept", "name": "k"})
     assert await _count(database) == 1
+
+
+async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Path) -> None:
+    """aiosqlite runs each call in its own thread; SQLAlchemy's cursor makes four calls per
+    statement (open, execute, fetch, close), the foundation's one, with the same answers."""
+    database = Database.from_settings(_settings(f"sqlite:///{tmp_path / 'trips.db'}"))
+    try:
+        await database.create_all(Widget.metadata)
+        async with database.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            trips: list[object] = []
+            execute = driver._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                trips.append(fn)
+                return await execute(fn, *args, **kwargs)
+
+            driver._execute = counted
+            async with connection.begin():  # BEGIN: one trip
+                inserted = await connection.execute(
+                    Widget.__table__.insert().returning(Widget.__table__.c.sku),
+                    [{"id": uuid.uuid4(), "sku": "a", "name": "n", "quantity": 1}],
+                )
+                assert inserted.scalars().all() == ["a"]
+                changed = await connection.execute(
+                    update(Widget.__table__).values(quantity=2).where(Widget.__table__.c.sku == "a")
+                )
+                assert changed.rowcount == 1
+                rows = await connection.execute(
+                    select(Widget.__table__.c.sku, Widget.__table__.c.quantity)
+                )
+                assert rows.all() == [("a", 2)]
+            # BEGIN, three statements, COMMIT
+            assert len(trips) == 5, trips
+    finally:
+        await database.dispose()

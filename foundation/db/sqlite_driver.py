@@ -1,0 +1,127 @@
+"""aiosqlite with one trip to its thread per statement.
+
+aiosqlite runs every call on the ``sqlite3`` connection in a thread of its own, and each
+call is a trip there and back: a queue hand-over, a GIL hand-over, a wake-up of the event
+loop. SQLAlchemy's aiosqlite cursor makes four per statement (open a cursor, execute, fetch
+every row, close), and a trip costs more CPU than SQLite's own work on a point read. Here a
+statement is one function run in that thread: open, execute, fetch, close, and return the
+rows with what the cursor reported (description, row count, last row id). Everything else
+(connections, transactions, server-side cursors, errors) is SQLAlchemy's aiosqlite dialect
+as it is; ``create_engine`` passes :data:`DBAPI` as its DBAPI module.
+
+It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection._execute``
+(run a function in the connection's thread) and ``._conn`` (the ``sqlite3`` connection).
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import await_only as _await
+
+_EMPTY: dict[str, Any] = {}
+
+
+class _Outcome:
+    """What a finished statement's cursor reported, kept after the cursor is closed."""
+
+    __slots__ = ("arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self, description: Any, rowcount: int, lastrowid: int | None) -> None:
+        self.description = description
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+        self.arraysize = 1
+
+
+_NOTHING_YET = _Outcome(None, -1, None)
+
+
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[_Outcome, list[Any]]:
+    """In aiosqlite's thread: the whole statement, from opening a cursor to closing it."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return _Outcome(description, cursor.rowcount, cursor.lastrowid), rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, each statement one trip to the driver's thread."""
+
+    __slots__ = ()
+
+    def __init__(self, adapt_connection: Any) -> None:  # opens nothing: no trip
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = _NOTHING_YET  # type: ignore[assignment]
+        self._soft_closed_memoized = _EMPTY  # type: ignore[assignment]
+        self._rows = collections.deque()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._send(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        self._send(operation, seq_of_parameters, many=True)
+
+    def _send(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        try:
+            trip = driver._execute(_run, driver._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+            outcome, rows = _await(trip)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._cursor = outcome
+        self._rows = collections.deque(rows)
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        """Nothing to set: ``sqlite3`` ignores sizes too."""
+
+    async def _async_soft_close(self) -> None:
+        """The statement's cursor is closed already."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection, handing out :class:`OneTripCursor`."""
+
+    __slots__ = ()
+
+    _cursor_cls = OneTripCursor
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DBAPI module, connecting :class:`OneTripConnection`."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+DBAPI = OneTripDBAPI(aiosqlite, sqlite3)
+"""The DBAPI module for ``create_async_engine(..., module=DBAPI)`` on ``sqlite+aiosqlite``."""

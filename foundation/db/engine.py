@@ -216,7 +216,19 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
         else:
             dbapi_connection.cursor().execute("BEGIN")
 
+    rollback = engine.sync_engine.dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        # a read-only unit began nothing, and a committed one has nothing left: neither
+        # needs the trip to the driver's thread that a ROLLBACK costs
+        driver = dbapi_connection.driver_connection
+        sqlite = getattr(driver, "_connection", None)  # None once aiosqlite closed it
+        if isinstance(driver, aiosqlite.Connection) and sqlite and not sqlite.in_transaction:
+            return
+        rollback(dbapi_connection)
+
     engine.sync_engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+    engine.sync_engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 def skipping_begin(connection: AsyncConnection) -> Token[Any]:

@@ -361,3 +361,46 @@ async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Pat
             assert len(trips) == 5, trips
     finally:
         await database.dispose()
+
+
+async def test_a_sqlite_read_is_one_trip_and_a_write_three(tmp_path: Path) -> None:
+    """A read-only unit on SQLite begins nothing and so rolls back nothing: its statement is
+    its only trip to aiosqlite's thread; a write is BEGIN, the statement and COMMIT."""
+    settings = _settings(f"sqlite:///{tmp_path / 'trips.db'}", pool_size=1, max_overflow=0)
+    database = Database.from_settings(settings)
+    try:
+        await database.create_all(Widget.metadata)
+        async with database.engine.connect() as connection:  # the pool's only connection
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+        trips: list[object] = []
+        execute = driver._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            trips.append(fn)
+            return await execute(fn, *args, **kwargs)
+
+        driver._execute = counted
+        async with database.unit() as unit:
+            await unit.execute(
+                Widget.__table__.insert(), {"id": uuid.uuid4(), "sku": "w", "name": "n"}
+            )
+        assert len(trips) == 3, trips  # BEGIN, INSERT, COMMIT
+        trips.clear()
+        async with database.unit(readonly=True) as unit:
+            found = await unit.execute(select(Widget.__table__.c.sku))
+            assert found.scalars().all() == ["w"]
+        assert len(trips) == 1, trips
+        trips.clear()
+        with pytest.raises(RuntimeError):
+            async with database.unit() as unit:
+                await unit.execute(
+                    Widget.__table__.insert(), {"id": uuid.uuid4(), "sku": "x", "name": "n"}
+                )
+                raise RuntimeError("refused")
+        assert len(trips) == 3, trips  # BEGIN, INSERT, ROLLBACK
+        async with database.unit(readonly=True) as unit:
+            kept = await unit.execute(select(Widget.__table__.c.sku))
+            assert kept.scalars().all() == ["w"]  # the failed unit's row was rolled back
+    finally:
+        await database.dispose()

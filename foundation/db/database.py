@@ -23,7 +23,7 @@ from sqlalchemy.pool import QueuePool
 
 from foundation.config import DatabaseSettings
 from foundation.db.deadline import Deadline, engine_timeouts
-from foundation.db.engine import create_engine, skipping_begin, stop_skipping_begin
+from foundation.db.engine import create_engine
 from foundation.db.replica import Replica
 from foundation.db.unit import UnitOfWork
 from foundation.errors import (
@@ -56,8 +56,6 @@ class Database:
         self.replica = None if bind is not None else replica
         self._owns_engine = bind is None
         self._bind = bind
-        # read-only units on SQLite skip the explicit BEGIN (see engine.py)
-        self._sqlite = engine.dialect.name == "sqlite"
         # client-side limits of the engine's calls, enforced per unit of work (deadline.py)
         self._timeouts = engine_timeouts(engine)
         options: dict[str, Any] = {"expire_on_commit": False}
@@ -114,7 +112,7 @@ class Database:
         Inside an open unit in the same task, it joins that unit: in a SAVEPOINT
         (``savepoint=True``, through the session), or as it is (``savepoint=False``: an error
         then fails the outer unit too, which is what a caller that lets it propagate wants).
-        ``readonly`` units commit nothing; on SQLite they read without an explicit ``BEGIN``.
+        ``readonly`` units commit nothing: whatever they did is rolled back.
         A write unit cannot join a read-only one (``ConfigurationError``). Bound to an outer
         connection (test isolation), a write unit is a SAVEPOINT on that connection and a
         read-only one reads on it, seeing what the test wrote.
@@ -195,7 +193,6 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         "_database",
         "_deadline",
         "_nested",
-        "_no_begin",
         "_owner",
         "_readonly",
         "_savepoint",
@@ -212,7 +209,6 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
         self._tx: AsyncTransaction | None = None
         self._token: Token[Any] | None = None
         self._deadline: Deadline | None = None
-        self._no_begin: Token[Any] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         database = self._database
@@ -240,8 +236,6 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
                 replica = database.replica
                 if replica is None:
                     connection = await database.engine.connect()
-                    if self._readonly and database._sqlite:
-                        self._no_begin = skipping_begin(connection)
                 elif self._readonly:
                     connection = await replica.connect(database.engine)
                 else:
@@ -284,8 +278,6 @@ class _Unit(AbstractAsyncContextManager[UnitOfWork]):
                 await self._leave_nested(exc_type is None)
             else:
                 self._database._current.reset(self._token)  # type: ignore[arg-type]  # set on enter
-                if self._no_begin is not None:
-                    stop_skipping_begin(self._no_begin)
                 await self._end(unit, failed=exc_type is not None)
         except Exception as error:
             _raise_translated(error)

@@ -2,8 +2,8 @@
 
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
-handling otherwise commits behind SQLAlchemy's back); the connection of a read-only unit of
-work skips it (``skipping_begin``).
+handling otherwise commits behind SQLAlchemy's back), sent with the transaction's first
+statement (:mod:`foundation.db.sqlite_driver`).
 
 ``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
 transaction mode, where consecutive transactions of one client connection may run on
@@ -29,17 +29,14 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from pydantic import SecretStr
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.util import await_only as _await  # the one name SQLAlchemy 2.0 and 2.1 share
 
 from foundation.config import DatabaseSettings
 from foundation.db import deadline, sqlite_driver
@@ -48,8 +45,6 @@ from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 IDLE_PING_SECONDS = 5.0
-# the driver connection (a pool proxy) of the running read-only unit: no BEGIN on SQLite
-_NO_BEGIN: ContextVar[Any] = ContextVar("foundation_no_begin", default=None)
 PGBOUNCER_QUERY = "pgbouncer"
 
 
@@ -206,40 +201,13 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
     # BEGIN goes in the dialect method, not a "begin" event, since one connection-level event
     # makes every connection of the engine dispatch every event it has, on every statement
     def do_begin(dbapi_connection: Any) -> None:
-        if _NO_BEGIN.get() is dbapi_connection:
-            return  # a read-only unit: each statement reads on its own
-        driver = dbapi_connection.driver_connection
-        if isinstance(driver, aiosqlite.Connection):
-            # one trip to aiosqlite's thread; a statement through SQLAlchemy's cursor takes
-            # three (open, execute, close), and each trip is a GIL hand-over
-            _await(driver.execute("BEGIN"))
+        adapted = dbapi_connection.dbapi_connection
+        if isinstance(adapted, sqlite_driver.OneTripConnection):
+            adapted.defer_begin()  # sent with the first statement, in its trip
         else:
             dbapi_connection.cursor().execute("BEGIN")
 
-    rollback = engine.sync_engine.dialect.do_rollback
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        # a read-only unit began nothing, and a committed one has nothing left: neither
-        # needs the trip to the driver's thread that a ROLLBACK costs
-        driver = dbapi_connection.driver_connection
-        sqlite = getattr(driver, "_connection", None)  # None once aiosqlite closed it
-        if isinstance(driver, aiosqlite.Connection) and sqlite and not sqlite.in_transaction:
-            return
-        rollback(dbapi_connection)
-
     engine.sync_engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
-    engine.sync_engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-
-
-def skipping_begin(connection: AsyncConnection) -> Token[Any]:
-    """Until the token is reset, ``connection`` (a read-only unit's) begins no transaction
-    on SQLite: its reads need no SAVEPOINT, and a BEGIN is one more trip to the driver."""
-    return _NO_BEGIN.set(connection.sync_connection.connection)  # type: ignore[union-attr]
-
-
-def stop_skipping_begin(token: Token[Any]) -> None:
-    """End what ``skipping_begin`` started."""
-    _NO_BEGIN.reset(token)
 
 
 def _install_idle_ping(engine: AsyncEngine) -> None:

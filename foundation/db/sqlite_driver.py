@@ -5,9 +5,12 @@ call is a trip there and back: a queue hand-over, a GIL hand-over, a wake-up of 
 loop. SQLAlchemy's aiosqlite cursor makes four per statement (open a cursor, execute, fetch
 every row, close), and a trip costs more CPU than SQLite's own work on a point read. Here a
 statement is one function run in that thread: open, execute, fetch, close, and return the
-rows with what the cursor reported (description, row count, last row id). Everything else
-(connections, transactions, server-side cursors, errors) is SQLAlchemy's aiosqlite dialect
-as it is; ``create_engine`` passes :data:`DBAPI` as its DBAPI module.
+rows with what the cursor reported (description, row count, last row id). ``BEGIN`` rides
+along with the transaction's first statement (``defer_begin``), and a ``COMMIT`` or
+``ROLLBACK`` with nothing begun makes no trip: a read is two trips (its statement, the
+rollback), a one-statement write two (the statement, the commit), where SQLAlchemy's own
+cursor takes six. Everything else (connections, server-side cursors, errors) is SQLAlchemy's
+aiosqlite dialect as it is; ``create_engine`` passes :data:`DBAPI` as its DBAPI module.
 
 It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection._execute``
 (run a function in the connection's thread) and ``._conn`` (the ``sqlite3`` connection).
@@ -47,9 +50,12 @@ _NOTHING_YET = _Outcome(None, -1, None)
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: bool
 ) -> tuple[_Outcome, list[Any]]:
-    """In aiosqlite's thread: the whole statement, from opening a cursor to closing it."""
+    """In aiosqlite's thread: the whole statement, from opening a cursor to closing it,
+    after a ``BEGIN`` when ``begin``."""
+    if begin:
+        connection.execute("BEGIN")
     cursor = connection.cursor()
     try:
         if many:
@@ -89,8 +95,10 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _send(self, operation: Any, parameters: Any, *, many: bool) -> None:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        begin, adapted.begin_pending = adapted.begin_pending, False
         try:
-            trip = driver._execute(_run, driver._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+            trip = driver._execute(_run, driver._conn, operation, parameters, many, begin)  # type: ignore[no-untyped-call]
             outcome, rows = _await(trip)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
@@ -108,11 +116,34 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection, handing out :class:`OneTripCursor`."""
+    """SQLAlchemy's aiosqlite connection, handing out :class:`OneTripCursor`, with a
+    ``BEGIN`` that waits for the first statement."""
 
-    __slots__ = ()
+    __slots__ = ("begin_pending",)
 
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.begin_pending = False
+
+    def defer_begin(self) -> None:
+        """Begin a transaction with the next statement, in its trip."""
+        self.begin_pending = True
+
+    def commit(self) -> None:
+        if self._settle():
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._settle():
+            super().rollback()
+
+    def _settle(self) -> bool:
+        """Forget a ``BEGIN`` no statement took along; whether a transaction is open."""
+        self.begin_pending = False
+        sqlite = self._connection._connection  # None once aiosqlite closed it
+        return sqlite is None or sqlite.in_transaction  # closed: let the dialect say so
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -258,11 +258,12 @@ def _in_transaction(connection: AsyncConnection) -> bool | None:
     return getattr(driver, "in_transaction", None)
 
 
-async def test_reading_borrows_a_pooled_connection_without_a_transaction_of_its_own(
+async def test_reading_borrows_a_pooled_connection_and_runs_only_its_statements(
     empty_db_engine: AsyncEngine,
 ) -> None:
-    """``reading()`` runs only the caller's statements (on SQLite not even ``BEGIN``), and
-    the connection goes back to the pool."""
+    """``reading()`` runs only the caller's statements (on SQLite the ``BEGIN`` rides with
+    the first, so that what it wrote is rolled back too), and the connection goes back to
+    the pool."""
     database = Database(empty_db_engine)
     await database.create_all(Widget.metadata)
     async with database.transaction() as session:
@@ -284,9 +285,9 @@ async def test_reading_borrows_a_pooled_connection_without_a_transaction_of_its_
     async with database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Widget)) == 1
         unit_in_transaction = _in_transaction(await session.connection())
-    if database.dialect == "sqlite":  # the unit of work's explicit BEGIN, and none here
+    if database.dialect == "sqlite":  # the explicit BEGIN, in both
         assert unit_in_transaction
-        assert not reading_in_transaction
+        assert reading_in_transaction
     assert database.pool_status().get("checked_out", 0) == 0
 
 
@@ -328,7 +329,8 @@ async def test_writing_on_a_bound_database_is_a_savepoint(database: Database) ->
 
 async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Path) -> None:
     """aiosqlite runs each call in its own thread; SQLAlchemy's cursor makes four calls per
-    statement (open, execute, fetch, close), the foundation's one, with the same answers."""
+    statement (open, execute, fetch, close), the foundation's one, with the same answers;
+    the BEGIN rides with the first statement."""
     database = Database.from_settings(_settings(f"sqlite:///{tmp_path / 'trips.db'}"))
     try:
         await database.create_all(Widget.metadata)
@@ -343,7 +345,7 @@ async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Pat
                 return await execute(fn, *args, **kwargs)
 
             driver._execute = counted
-            async with connection.begin():  # BEGIN: one trip
+            async with connection.begin():  # BEGIN: no trip of its own
                 inserted = await connection.execute(
                     Widget.__table__.insert().returning(Widget.__table__.c.sku),
                     [{"id": uuid.uuid4(), "sku": "a", "name": "n", "quantity": 1}],
@@ -357,15 +359,16 @@ async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Pat
                     select(Widget.__table__.c.sku, Widget.__table__.c.quantity)
                 )
                 assert rows.all() == [("a", 2)]
-            # BEGIN, three statements, COMMIT
-            assert len(trips) == 5, trips
+            # BEGIN with the INSERT, UPDATE, SELECT, COMMIT
+            assert len(trips) == 4, trips
     finally:
         await database.dispose()
 
 
-async def test_a_sqlite_read_is_one_trip_and_a_write_three(tmp_path: Path) -> None:
-    """A read-only unit on SQLite begins nothing and so rolls back nothing: its statement is
-    its only trip to aiosqlite's thread; a write is BEGIN, the statement and COMMIT."""
+async def test_a_sqlite_unit_of_one_statement_is_two_trips(tmp_path: Path) -> None:
+    """On SQLite a unit's BEGIN goes to aiosqlite's thread with its first statement: a write
+    of one statement is two trips (the statement, COMMIT), a read two (the statement,
+    ROLLBACK), and a unit that ran nothing makes none."""
     settings = _settings(f"sqlite:///{tmp_path / 'trips.db'}", pool_size=1, max_overflow=0)
     database = Database.from_settings(settings)
     try:
@@ -385,12 +388,16 @@ async def test_a_sqlite_read_is_one_trip_and_a_write_three(tmp_path: Path) -> No
             await unit.execute(
                 Widget.__table__.insert(), {"id": uuid.uuid4(), "sku": "w", "name": "n"}
             )
-        assert len(trips) == 3, trips  # BEGIN, INSERT, COMMIT
+        assert len(trips) == 2, trips  # BEGIN with the INSERT, COMMIT
         trips.clear()
         async with database.unit(readonly=True) as unit:
             found = await unit.execute(select(Widget.__table__.c.sku))
             assert found.scalars().all() == ["w"]
-        assert len(trips) == 1, trips
+        assert len(trips) == 2, trips  # BEGIN with the SELECT, ROLLBACK
+        trips.clear()
+        async with database.unit():
+            pass
+        assert trips == []
         trips.clear()
         with pytest.raises(RuntimeError):
             async with database.unit() as unit:
@@ -398,9 +405,28 @@ async def test_a_sqlite_read_is_one_trip_and_a_write_three(tmp_path: Path) -> No
                     Widget.__table__.insert(), {"id": uuid.uuid4(), "sku": "x", "name": "n"}
                 )
                 raise RuntimeError("refused")
-        assert len(trips) == 3, trips  # BEGIN, INSERT, ROLLBACK
+        assert len(trips) == 2, trips  # BEGIN with the INSERT, ROLLBACK
         async with database.unit(readonly=True) as unit:
             kept = await unit.execute(select(Widget.__table__.c.sku))
             assert kept.scalars().all() == ["w"]  # the failed unit's row was rolled back
     finally:
+        await database.dispose()
+
+
+async def test_what_a_read_only_unit_wrote_is_rolled_back(db_url: str) -> None:
+    """``readonly`` units commit nothing, on every backend (SQLite's too, whose reads once
+    ran without a transaction, so that a write in them stayed)."""
+    database = Database.from_settings(_settings(db_url))
+    sku = f"ro-{uuid.uuid4().hex[:12]}"
+    table = Widget.__table__
+    try:
+        await database.create_all(Widget.metadata)
+        async with database.unit(readonly=True) as unit:
+            await unit.execute(table.insert(), {"id": uuid.uuid4(), "sku": sku, "name": "n"})
+            assert await unit.scalar(select(func.count()).where(table.c.sku == sku)) == 1
+        async with database.unit(readonly=True) as unit:
+            assert await unit.scalar(select(func.count()).where(table.c.sku == sku)) == 0
+    finally:
+        async with database.unit() as unit:  # a shared server database: leave nothing
+            await unit.execute(table.delete().where(table.c.sku == sku))
         await database.dispose()

@@ -18,7 +18,7 @@ import time
 from fastapi import FastAPI, Request
 from fastapi import routing as fastapi_routing
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.config import MetricsSettings
 from foundation.errors import AuthenticationError, PermissionDeniedError
@@ -30,7 +30,6 @@ from foundation.metrics import (
     enable,
     exposition,
 )
-from foundation.web.middleware.status import StatusRecorder
 
 UNMATCHED = "unmatched"
 _STATUS_CLASSES = {n: f"{n}xx" for n in range(1, 6)}
@@ -66,16 +65,22 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        recorder = StatusRecorder(send)
+        status = 500  # what the client gets when the app fails before answering
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         HTTP_IN_FLIGHT.inc()
         try:
-            await self.app(scope, receive, recorder)
+            await self.app(scope, receive, send_and_record)
         finally:
             HTTP_IN_FLIGHT.dec()
             method, route = scope["method"], route_template(scope)
             HTTP_DURATION.labels(method, route).observe(time.perf_counter() - start)
-            status_class = _STATUS_CLASSES.get(recorder.status // 100, "other")
-            HTTP_REQUESTS.labels(method, route, status_class).inc()
+            HTTP_REQUESTS.labels(method, route, _STATUS_CLASSES.get(status // 100, "other")).inc()
 
 
 class ScrapeGuard:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import time
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.context import current_actor, current_request_id
 from foundation.logging import info_line
-from foundation.web.middleware.status import StatusRecorder
 
 
 def log_access(scope: Scope, status: int, start: float) -> None:
@@ -48,8 +47,15 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        recorder = StatusRecorder(send)
+        status = 500  # what the client gets when the app fails before answering
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, receive, recorder)
+            await self.app(scope, receive, send_and_record)
         finally:
-            log_access(scope, recorder.status, start)
+            log_access(scope, status, start)

@@ -8,29 +8,27 @@ suite sends them itself and validates each response with ``case.validate_respons
 from __future__ import annotations
 
 import asyncio
-import copy
-import itertools
 import re
 import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
 
 import httpx
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, find, given, seed, settings
+from hypothesis import Phase, find, given, seed, settings
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts._acceptance import WriteTally, decided_by_body
+from contracts._acceptance import WRITES, BusinessRules, WriteTally, decided_by_body
 from contracts._api_stateful import run_stateful
-from contracts._base import Contract, ContractError, hook, requires
+from contracts._assertions import assert_ordered, assert_private, json_body, same_value
+from contracts._base import Contract, hook, requires
 from contracts._conditional import ConditionalRequests
+from contracts._fuzzing import fuzz_settings, with_references
 from contracts._http import (
     assert_problem,
     assert_status,
@@ -44,12 +42,11 @@ from contracts._prerequisites import Prerequisites
 from contracts.profiles import Profile
 
 REQUEST_ID_HEADER = "X-Request-ID"
-WRITES = frozenset({"POST", "PUT", "PATCH"})
 IF_MATCH_CAPABILITIES = frozenset({"if_match", "if_match_delete", "if_match_restore"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
+class ApiContract(Prerequisites, ConditionalRequests, BusinessRules, Contract, abstract=True):
     """Subclass in a ``Test*`` class and provide:
 
     - ``resource``: the collection path, e.g. ``/api/v1/books``; items live at
@@ -123,36 +120,9 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
     """Changes the seeds of the fuzzing test (the ``quick`` profile pins them)."""
     write_scopes: ClassVar[tuple[str, ...]]
     read_scopes: ClassVar[tuple[str, ...]] = ()
-    business_rule_statuses: ClassVar[Collection[int] | Mapping[str, Collection[int]]] = ()
-    """Statuses a business rule may give a schema-valid request (4xx, e.g. 422): a tuple
-    allows them on the resource's writes with a body (``POST``, ``PUT``, ``PATCH``), a
-    mapping on the operations it names (``{"POST /api/v1/books": (422,)}``). Such rules must
-    still accept ``min_accepted_share`` of generated schema-valid bodies. With an ``If-Match``
-    capability 412 is allowed everywhere, with ``cursor_pagination`` 422 on the cursor route."""
-    min_accepted_share: ClassVar[float] = 0.5
-    """The share of generated schema-valid bodies that an operation with business rules must
-    accept (``test_schema_valid_writes_are_mostly_accepted``)."""
     missing_if_match_status: ClassVar[int] = 200
     garbled_if_match_status: ClassVar[int] = 400
     foreign_cursor_status: ClassVar[int] = 404
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        rules = cls.business_rule_statuses
-        named = rules if isinstance(rules, Mapping) else {"writes": rules}
-        for label, statuses in named.items():
-            if isinstance(rules, Mapping) and not re.fullmatch(r"[A-Z]+ /\S*", label):
-                raise ContractError(
-                    f"{cls.__qualname__}.business_rule_statuses: {label!r} is no operation; "
-                    'name one as "METHOD /path", e.g. "POST /api/v1/books"'
-                )
-            if not all(isinstance(s, int) and 400 <= s < 500 for s in statuses):
-                raise ContractError(
-                    f"{cls.__qualname__}.business_rule_statuses: {list(statuses)} for {label}; "
-                    "a business rule answers a 4xx status"
-                )
-        if not 0 < cls.min_accepted_share <= 1:
-            raise ContractError(f"{cls.__qualname__}.min_accepted_share must be in (0, 1]")
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """One ``test_cursor_pages_follow_each_sort_both_ways`` case per ``cursor_sorts``."""
@@ -502,40 +472,6 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
             acceptance.expected_statuses = [*acceptance.expected_statuses, "412"]
         return schema
 
-    def business_rules(self, operation: Any) -> frozenset[int]:
-        """The ``business_rule_statuses`` that ``operation`` may answer schema-valid data."""
-        rules = self.business_rule_statuses
-        if isinstance(rules, Mapping):
-            return frozenset(rules.get(operation.label, ()))
-        write = operation.method.upper() in WRITES and bool(operation.body)
-        return frozenset(rules) if write and self.fuzzed(operation.path) else frozenset()
-
-    def allowed_statuses(self, operation: Any) -> frozenset[int]:
-        """Statuses beyond schemathesis' defaults that schema-valid data may get from
-        ``operation``: its business rules, and 422 on the cursor route (a generated cursor
-        is none the server issued)."""
-        allowed = set(self.business_rules(operation))
-        cursor_route = operation.method.upper() == "GET" and operation.path == self.cursor_path
-        if self.has("cursor_pagination") and cursor_route:
-            allowed.add(422)
-        return frozenset(allowed)
-
-    def excluded_checks(self, case: Any, status: int) -> list[Any]:
-        """Schemathesis checks left out for one response: ``ignored_auth`` (it sends
-        requests over the network; the suite checks auth itself), and the acceptance of
-        positive data when ``status`` is one ``allowed_statuses`` names."""
-        if status in self.allowed_statuses(case.operation):
-            return [ignored_auth, positive_data_acceptance]
-        return [ignored_auth]
-
-    def assert_rules_name_operations(self, schema: Any) -> None:
-        """Every operation a ``business_rule_statuses`` mapping names is in the document."""
-        rules = self.business_rule_statuses
-        if isinstance(rules, Mapping):
-            labels = {operation.label for operation in operations(schema)}
-            unknown = sorted(set(rules) - labels)
-            assert not unknown, f"business_rule_statuses names no operation: {unknown}"
-
     async def test_every_operation_conforms_to_the_openapi_document(
         self,
         app: FastAPI,
@@ -550,12 +486,7 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
         loop = asyncio.get_running_loop()
         negative = contract_profile.negative_examples or contract_profile.max_examples
         budgets = {
-            mode: settings(
-                max_examples=examples,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
+            mode: fuzz_settings(examples)
             for mode, examples in (
                 (GenerationMode.POSITIVE, contract_profile.max_examples),
                 (GenerationMode.NEGATIVE, negative),
@@ -572,7 +503,7 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
                     if mode is GenerationMode.POSITIVE:  # noqa: B023
                         case = with_unique_idempotency_key(case)
                     response = on_loop(loop, send(client, case, writer))
-                    assert_private(_body(response), self.private_fields, case.operation.label)
+                    assert_private(json_body(response), self.private_fields, case.operation.label)
                     case.validate_response(
                         response,
                         headers=credentials(case, writer),
@@ -628,13 +559,7 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
         cases: list[Any] = []
 
         @self.seeded(profile, f"{operation.label} {label}")
-        @settings(
-            max_examples=profile.max_examples,
-            phases=[Phase.explicit, Phase.generate],
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+        @fuzz_settings(profile.max_examples, shrink=False)
         @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
         def collect(case: Any) -> None:
             cases.append(case)
@@ -701,104 +626,6 @@ class ApiContract(Prerequisites, ConditionalRequests, Contract, abstract=True):
             response = await send(client, case, {})
             assert response.status_code == 401, f"{operation.label} ignored missing auth"
         assert secured, "capability 'auth' declared but no operation requires security"
-
-
-def with_references(document: dict[str, Any], references: Mapping[str, Sequence[Any]]) -> Any:
-    """A copy of ``document`` whose request-body schemas allow only the given values for
-    the ``references`` fields (response schemas stay as they are)."""
-    if not references:
-        return document
-    document = copy.deepcopy(document)
-    schemas = document.get("components", {}).get("schemas", {})
-    pending: list[Any] = [
-        operation.get("requestBody", {})
-        for item in document.get("paths", {}).values()
-        for operation in item.values()
-        if isinstance(operation, dict)
-    ]
-    seen: set[str] = set()
-    while pending:
-        node = pending.pop()
-        if isinstance(node, list):
-            pending.extend(node)
-        if not isinstance(node, dict):
-            continue
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
-            seen.add(ref)
-            pending.append(schemas.get(ref.rsplit("/", 1)[1]))
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            for field, values in references.items():
-                if field in properties:
-                    properties[field] = {"enum": [_json(value) for value in values]}
-        pending.extend(value for key, value in node.items() if key != "properties")
-        pending.extend(properties.values() if isinstance(properties, dict) else ())
-    return document
-
-
-def _json(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
-
-
-def same_value(got: Any, sent: Any) -> bool:
-    """Whether an answered value is the sent one, compared as numbers when both are
-    numeric (``"12.50"`` answers ``"12.5"``, ``2`` answers ``2.0``)."""
-    if got == sent:
-        return True
-    try:
-        return bool(Decimal(str(got)) == Decimal(str(sent)))
-    except (InvalidOperation, ValueError):
-        return False
-
-
-def assert_ordered(items: list[dict[str, Any]], sort: Sequence[str]) -> None:
-    """``items`` are ordered by the ``sort`` values, ties on all of them broken by id in
-    one direction."""
-    keys = [(value.lstrip("-"), value.startswith("-")) for value in sort]
-    tie_directions = set()
-    for before, after in itertools.pairwise(items):
-        for field, descending in keys:
-            a, b = _comparable(before[field]), _comparable(after[field])
-            if a != b:
-                assert (a > b) if descending else (a < b), (
-                    f"not sorted by {list(sort)}: {field} {before[field]!r} before {after[field]!r}"
-                )
-                break
-        else:
-            tie_directions.add(str(before["id"]) < str(after["id"]))
-    assert len(tie_directions) <= 1, "ties on the sort keys broken by id in both directions"
-
-
-def _comparable(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
-    return value
-
-
-def assert_private(document: Any, fields: Collection[str], where: str) -> None:
-    """No object key in ``document`` (JSON, nested) is one of ``fields``."""
-    if not fields:
-        return
-    stack = [document]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            leaked = set(value) & set(fields)
-            assert not leaked, f"{where} names the private field(s) {sorted(leaked)}"
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 __all__ = ["ApiContract", "assert_problem"]

@@ -6,11 +6,17 @@ in-memory fake) answers bad input exactly as ``SQLAlchemyRepository`` does by bu
 the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check_limit``,
 ``check_offset``, ``pagination_mismatch``, ``resolve_sort``, ``coerce`` and ``CursorCodec``
 with ``cursor_position``, and on one reading of the model: ``read_traits`` (key, version
-column, soft delete).
+column, soft delete). It refuses what ``children`` declarations forbid with
+``children_conflict`` and ``deleted_parent_conflict``.
 """
 
 from foundation.repository.checking import check_filter, check_search, check_writable
-from foundation.repository.children import Children, OnParentDelete
+from foundation.repository.children import (
+    Children,
+    OnParentDelete,
+    children_conflict,
+    deleted_parent_conflict,
+)
 from foundation.repository.cursor import (
     CursorCodec,
     Position,
@@ -87,10 +93,12 @@ __all__ = [
     "check_offset",
     "check_search",
     "check_writable",
+    "children_conflict",
     "coerce",
     "current_cursor_key",
     "cursor_direction",
     "cursor_position",
+    "deleted_parent_conflict",
     "or_",
     "pagination_mismatch",
     "parse_sort",

@@ -24,6 +24,9 @@ subclasses) about the parent: restoring a child whose ``CASCADE`` or ``REFUSE`` 
 soft-deleted is a ``ConflictError``, since both policies promise that no live child sits
 under a deleted parent. Under ``LEAVE`` such children are allowed (the parent's delete
 leaves them live), so their restore is too.
+
+The refusals are built by ``children_conflict`` and ``deleted_parent_conflict``, which
+another implementation (the test kit's in-memory fake) uses to refuse alike.
 """
 
 from __future__ import annotations
@@ -126,17 +129,8 @@ async def refuse_restore_under_deleted_parent(
         )
         found = (await unit.execute(stmt.limit(1))).scalar()
         if found is not None:
-            child, name = traits.model.__name__, parent_traits.model.__name__
-            raise ConflictError(
-                f"{child} {key} cannot be restored: its {name} {found} is deleted. "
-                f"Restore the {name} first.",
-                details={
-                    "id": str(key),
-                    "operation": "restore",
-                    "parent": name,
-                    "parent_id": str(found),
-                    "policy": link.on_delete.value,
-                },
+            raise deleted_parent_conflict(
+                traits.model.__name__, key, parent_traits.model.__name__, found, link.on_delete
             )
 
 
@@ -157,16 +151,7 @@ async def refuse_children(
         if child.on_delete is OnParentDelete.REFUSE:
             found = (await unit.execute(select(exists().where(matches, *held)))).scalar()
             if found:
-                name = child.repository.traits.model.__name__
-                what = (
-                    f"{name} rows, deleted ones included: delete them for good first."
-                    if hard
-                    else f"live {name} rows: delete them first."
-                )
-                raise ConflictError(
-                    f"{parent} still has {what}",
-                    details={"children": name, "policy": OnParentDelete.REFUSE.value},
-                )
+                raise children_conflict(parent, child.repository.traits.model.__name__, hard=hard)
         elif child.on_delete is OnParentDelete.CASCADE:
             keys = select(_pk(child)).where(matches, *held)
             await refuse_children(unit, parent, _declared(child), keys, hard=hard)
@@ -215,6 +200,39 @@ async def cascade_restore(
         await cascade_restore(unit, _declared(child), select(_pk(child)).where(*with_parent), when)
         values = {"deleted_at": None, **traits.touch_values(), **_next_version(traits)}
         await unit.execute(update(table).where(*with_parent).values(values))
+
+
+def children_conflict(parent: str, children: str, *, hard: bool = False) -> ConflictError:
+    """The 409 for deleting ``parent`` (``"Board 12"``, ``"A matching Board"``) while
+    ``REFUSE`` children of model ``children`` hold it back: live ones, or with ``hard``
+    any row at all."""
+    what = (
+        f"{children} rows, deleted ones included: delete them for good first."
+        if hard
+        else f"live {children} rows: delete them first."
+    )
+    return ConflictError(
+        f"{parent} still has {what}",
+        details={"children": children, "policy": OnParentDelete.REFUSE.value},
+    )
+
+
+def deleted_parent_conflict(
+    child: str, key: Any, parent: str, parent_key: Any, policy: OnParentDelete
+) -> ConflictError:
+    """The 409 for restoring row ``key`` of model ``child`` while its ``parent`` row
+    ``parent_key``, which declares it under ``policy``, is deleted."""
+    return ConflictError(
+        f"{child} {key} cannot be restored: its {parent} {parent_key} is deleted. "
+        f"Restore the {parent} first.",
+        details={
+            "id": str(key),
+            "operation": "restore",
+            "parent": parent,
+            "parent_id": str(parent_key),
+            "policy": policy.value,
+        },
+    )
 
 
 def cascades(declared: tuple[Children, ...]) -> bool:

@@ -52,6 +52,8 @@ class RepositoryCore(Generic[ModelT]):
     cursor_secret: ClassVar[bytes | None] = None
     children: ClassVar[tuple[Children, ...]] = ()
     traits: ClassVar[ModelTraits]
+    _managed_on_create: ClassVar[frozenset[str]]
+    _managed_on_update: ClassVar[frozenset[str]]
     statements: ClassVar[Statements]
     """The statements of this class, built once (each class its own: a subclass may
     change the default sort)."""
@@ -62,6 +64,8 @@ class RepositoryCore(Generic[ModelT]):
         if model is None:
             return  # an intermediate base; concrete subclasses name the model
         cls.traits = read_traits(model)
+        cls._managed_on_create = cls.traits.managed_on_create
+        cls._managed_on_update = cls.traits.managed_on_update
         check_allow_lists(cls.traits, cls.filterable, cls.searchable)
         check_sortable(model, cls.sortable)
         cls.statements = Statements(
@@ -153,11 +157,9 @@ class RepositoryCore(Generic[ModelT]):
         return values
 
     def _row(self, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        traits = self.traits
-        unknown = set(data) - traits.columns
-        if unknown or traits.version in data or (not creating and traits.pk in data):
-            managed = (traits.version,) if creating else (traits.pk, traits.version)
-            check_writable(data, traits.columns, [name for name in managed if name])
+        managed = self._managed_on_create if creating else self._managed_on_update
+        if not data.keys() <= self.traits.columns or not managed.isdisjoint(data):
+            check_writable(data, self.traits.columns, managed)
         return dict(data)
 
     def _where(

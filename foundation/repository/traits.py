@@ -33,6 +33,18 @@ class ModelTraits:
     # every attribute is named as its table column: rows insert as they are through Core
     keys_are_column_keys: bool = False
 
+    @property
+    def managed_on_create(self) -> frozenset[str]:
+        """Columns a create may not set: the version, which the repository counts."""
+        return frozenset(name for name in (self.version,) if name)
+
+    @property
+    def managed_on_update(self) -> frozenset[str]:
+        """Columns an update may not set: the key, the version, and ``deleted_at``, which
+        only ``delete`` and ``restore`` change (they apply the child policies)."""
+        soft = "deleted_at" if self.soft_delete else None
+        return frozenset(name for name in (self.pk, self.version, soft) if name)
+
     def column(self, key: str) -> Column[Any]:
         """The table column behind the attribute ``key``."""
         column: Column[Any] = self.model.__mapper__.columns[key]

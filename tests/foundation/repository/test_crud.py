@@ -118,6 +118,26 @@ async def test_update_refuses_the_key_and_the_version(gadgets: GadgetRepository)
             await gadgets.update(gadget.id, changes)
 
 
+async def test_deleted_at_changes_only_through_delete_and_restore(
+    gadgets: GadgetRepository,
+) -> None:
+    """An update that set ``deleted_at`` would delete or revive rows past the child
+    policies that ``delete`` and ``restore`` apply: refused, and nothing changes."""
+    gadget = await gadgets.create({"sku": "u-4", "name": "Kept"})
+    gone = await gadgets.create({"sku": "u-5", "name": "Gone"})
+    await gadgets.delete(gone.id)
+    with pytest.raises(ValidationError, match="deleted_at") as caught:
+        await gadgets.update(gadget.id, {"deleted_at": datetime.now(UTC)})
+    assert caught.value.details == {"fields": ["deleted_at"]}
+    with pytest.raises(ValidationError, match="deleted_at"):
+        await gadgets.update_many({"sku": "u-4"}, {"deleted_at": datetime.now(UTC)})
+    with pytest.raises(ValidationError, match="deleted_at"):
+        await gadgets.update_many({}, {"deleted_at": None})
+    assert (await gadgets.get(gadget.id)).deleted_at is None
+    assert await gadgets.get_or_none(gone.id) is None
+    assert (await gadgets.restore(gone.id)).deleted_at is None
+
+
 async def test_expected_version_on_an_unversioned_model_is_refused(
     gadgets: GadgetRepository, parts: PartRepository
 ) -> None:

@@ -45,6 +45,9 @@ BAD_INPUT: dict[str, Call] = {
     "writing the version": lambda r: r.create({"sku": "x", "name": "x", "version": 3}),
     "writing an unknown column": lambda r: r.create({"sku": "x", "name": "x", "nope": 1}),
     "changing the key": lambda r: r.update(MISSING, {"id": MISSING}),
+    # deleted_at changes only through delete and restore, which apply the child policies
+    "soft-deleting by update": lambda r: r.update(MISSING, {"deleted_at": None}),
+    "reviving by update_many": lambda r: r.update_many({}, {"deleted_at": None}),
     "a missing row": lambda r: r.get(MISSING),
     "a malformed id": lambda r: r.get("not-a-uuid"),
 }

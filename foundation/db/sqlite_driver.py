@@ -8,9 +8,10 @@ statement is one function run in that thread: open, execute, fetch, close, and r
 rows with what the cursor reported (description, row count, last row id). ``BEGIN`` rides
 along with the transaction's first statement (``defer_begin``), and a ``COMMIT`` or
 ``ROLLBACK`` with nothing begun makes no trip: a read is two trips (its statement, the
-rollback), a one-statement write two (the statement, the commit), where SQLAlchemy's own
-cursor takes six. Everything else (connections, server-side cursors, errors) is SQLAlchemy's
-aiosqlite dialect as it is; ``create_engine`` passes :data:`DBAPI` as its DBAPI module.
+rollback), a one-statement write two (the statement, the commit), where they took five or
+six through SQLAlchemy's own cursor. Everything else (connections, server-side cursors,
+errors) is SQLAlchemy's aiosqlite dialect as it is; ``create_engine`` passes :data:`DBAPI`
+as its DBAPI module.
 
 It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection._execute``
 (run a function in the connection's thread) and ``._conn`` (the ``sqlite3`` connection).
@@ -46,9 +47,6 @@ class _Outcome:
         self.arraysize = 1
 
 
-_NOTHING_YET = _Outcome(None, -1, None)
-
-
 def _run(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: bool
 ) -> tuple[_Outcome, list[Any]]:
@@ -79,7 +77,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def __init__(self, adapt_connection: Any) -> None:  # opens nothing: no trip
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = _NOTHING_YET  # type: ignore[assignment]
+        self._cursor = _Outcome(None, -1, None)  # type: ignore[assignment]  # its own: arraysize
         self._soft_closed_memoized = _EMPTY  # type: ignore[assignment]
         self._rows = collections.deque()
 
@@ -102,6 +100,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             outcome, rows = _await(trip)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
+        outcome.arraysize = self._cursor.arraysize  # what the caller set stays set
         self._cursor = outcome
         self._rows = collections.deque(rows)
 

@@ -427,3 +427,23 @@ async def test_what_a_read_only_unit_wrote_is_rolled_back(db_url: str) -> None:
         async with database.unit() as unit:  # a shared server database: leave nothing
             await unit.execute(table.delete().where(table.c.sku == sku))
         await database.dispose()
+
+
+async def test_each_one_trip_cursor_keeps_its_own_arraysize(tmp_path: Path) -> None:
+    """What a caller sets on one raw cursor stays on it, through its statement, and on no
+    other cursor."""
+    database = Database.from_settings(_settings(f"sqlite:///{tmp_path / 'cursors.db'}"))
+
+    def use(connection: Any) -> None:
+        first, second = connection.connection.cursor(), connection.connection.cursor()
+        first.arraysize = 2
+        first.execute("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3")
+        assert (first.arraysize, second.arraysize) == (2, 1)
+        assert [tuple(row) for row in first.fetchmany()] == [(1,), (2,)]
+        assert [tuple(row) for row in first.fetchall()] == [(3,)]
+
+    try:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(use)
+    finally:
+        await database.dispose()

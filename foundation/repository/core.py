@@ -52,8 +52,6 @@ class RepositoryCore(Generic[ModelT]):
     cursor_secret: ClassVar[bytes | None] = None
     children: ClassVar[tuple[Children, ...]] = ()
     traits: ClassVar[ModelTraits]
-    _managed_on_create: ClassVar[frozenset[str]]
-    _managed_on_update: ClassVar[frozenset[str]]
     statements: ClassVar[Statements]
     """The statements of this class, built once (each class its own: a subclass may
     change the default sort)."""
@@ -64,8 +62,6 @@ class RepositoryCore(Generic[ModelT]):
         if model is None:
             return  # an intermediate base; concrete subclasses name the model
         cls.traits = read_traits(model)
-        cls._managed_on_create = cls.traits.managed_on_create
-        cls._managed_on_update = cls.traits.managed_on_update
         check_allow_lists(cls.traits, cls.filterable, cls.searchable)
         check_sortable(model, cls.sortable)
         cls.statements = Statements(
@@ -157,9 +153,10 @@ class RepositoryCore(Generic[ModelT]):
         return values
 
     def _row(self, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        managed = self._managed_on_create if creating else self._managed_on_update
-        if not data.keys() <= self.traits.columns or not managed.isdisjoint(data):
-            check_writable(data, self.traits.columns, managed)
+        traits = self.traits
+        managed = traits.managed_on_create if creating else traits.managed_on_update
+        if not data.keys() <= traits.columns or not managed.isdisjoint(data):
+            check_writable(data, traits.columns, managed)
         return dict(data)
 
     def _where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Column, String, inspect
@@ -33,12 +34,12 @@ class ModelTraits:
     # every attribute is named as its table column: rows insert as they are through Core
     keys_are_column_keys: bool = False
 
-    @property
+    @cached_property
     def managed_on_create(self) -> frozenset[str]:
         """Columns a create may not set: the version, which the repository counts."""
         return frozenset(name for name in (self.version,) if name)
 
-    @property
+    @cached_property
     def managed_on_update(self) -> frozenset[str]:
         """Columns an update may not set: the key, the version, and ``deleted_at``, which
         only ``delete`` and ``restore`` change (they apply the child policies)."""

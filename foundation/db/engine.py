@@ -3,7 +3,9 @@
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
 handling otherwise commits behind SQLAlchemy's back), sent with the transaction's first
-statement (:mod:`foundation.db.sqlite_driver`).
+statement (:mod:`foundation.db.sqlite_driver`). On SQLite and on PostgreSQL (not behind
+PgBouncer) the repository's plain reads in a read-only unit run without a transaction of
+their own (:mod:`foundation.db.plain_reads`).
 
 ``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
 transaction mode, where consecutive transactions of one client connection may run on
@@ -39,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from foundation.config import DatabaseSettings
-from foundation.db import deadline, sqlite_driver
+from foundation.db import deadline, pg_driver, plain_reads, sqlite_driver
 from foundation.db.calls import calls_of
 from foundation.errors import ConfigurationError
 
@@ -126,6 +128,7 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
                 prepared_statement_name_func=_unique_statement_name,
             )
         else:
+            options["module"] = pg_driver.DBAPI  # plain reads without BEGIN and ROLLBACK
             if settings.statement_timeout_ms:
                 server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
             if settings.tcp_keepalive:
@@ -240,6 +243,12 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     # ours, not the driver's: asyncpg would refuse it as a connection argument
     url = url.difference_update_query([PGBOUNCER_QUERY])
     engine = create_async_engine(url, **options)
+    dialect = engine.sync_engine.dialect
+    dbapi: Any = dialect.dbapi
+    if dbapi is sqlite_driver.DBAPI:
+        plain_reads.install(dialect, sqlite_driver.OneTripCursor)
+    elif dbapi is pg_driver.DBAPI:
+        plain_reads.install(dialect, pg_driver.PlainReadCursor)
     if url.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
     elif settings.tcp_keepalive:

@@ -91,10 +91,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         self._send(operation, seq_of_parameters, many=True)
 
-    def _send(self, operation: Any, parameters: Any, *, many: bool) -> None:
+    def execute_read(self, operation: Any, parameters: Any = None) -> None:
+        """``execute`` a plain read (:mod:`foundation.db.plain_reads`): a ``BEGIN`` that
+        waits for the first statement goes on waiting."""
+        self._send(operation, parameters, many=False, read=True)
+
+    def _send(self, operation: Any, parameters: Any, *, many: bool, read: bool = False) -> None:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
-        begin, adapted.begin_pending = adapted.begin_pending, False
+        begin = False
+        if not read:
+            begin, adapted.begin_pending = adapted.begin_pending, False
         try:
             trip = driver._execute(_run, driver._conn, operation, parameters, many, begin)  # type: ignore[no-untyped-call]
             outcome, rows = _await(trip)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from foundation.db.plain_reads import NO_OPTIONS, PLAIN_READ_OPTIONS
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -24,10 +26,13 @@ if TYPE_CHECKING:
 class UnitOfWork:
     """One transaction on one connection; ``session`` is created on first use.
 
-    ``readonly`` units never commit: whatever they did is rolled back when they end.
+    ``readonly`` units never commit: whatever they did is rolled back when they end. Their
+    ``read_options`` mark plain reads (:mod:`foundation.db.plain_reads`): pass them to
+    ``execute`` for a ``SELECT`` that takes no lock and calls nothing that writes, and it
+    may run without a transaction of its own.
     """
 
-    __slots__ = ("_session", "_sessionmaker", "connection", "readonly")
+    __slots__ = ("_session", "_sessionmaker", "connection", "read_options", "readonly")
 
     def __init__(
         self,
@@ -39,6 +44,7 @@ class UnitOfWork:
     ) -> None:
         self.connection = connection
         self.readonly = readonly
+        self.read_options = PLAIN_READ_OPTIONS if readonly else NO_OPTIONS
         self._sessionmaker = sessionmaker
         self._session = session
 
@@ -57,16 +63,30 @@ class UnitOfWork:
         """Whether ``session`` has been asked for."""
         return self._session is not None
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        execution_options: Mapping[str, Any] = NO_OPTIONS,
+    ) -> Result[Any]:
         """Run ``statement`` through the session if there is one, else on the connection."""
         session = self._session
         result: Result[Any]
         if session is not None:
-            result = await session.execute(statement, parameters)
+            result = await session.execute(
+                statement, parameters, execution_options=execution_options
+            )
         else:
-            result = await self.connection.execute(statement, parameters)
+            result = await self.connection.execute(
+                statement, parameters, execution_options=execution_options
+            )
         return result
 
-    async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    async def scalar(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | None = None,
+        execution_options: Mapping[str, Any] = NO_OPTIONS,
+    ) -> Any:
         """The first column of the first row of ``statement``, or ``None``."""
-        return (await self.execute(statement, parameters)).scalar()
+        return (await self.execute(statement, parameters, execution_options)).scalar()

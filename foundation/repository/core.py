@@ -17,6 +17,7 @@ from sqlalchemy import Select, update
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from foundation.db.plain_reads import NO_OPTIONS
 from foundation.db.unit import UnitOfWork
 from foundation.errors import (
     ConfigurationError,
@@ -114,13 +115,20 @@ class RepositoryCore(Generic[ModelT]):
         with self._errors():
             return await projection.run(self._unit, stmt, parameters)
 
+    async def _read(self, projection: Projection, stmt: Any, parameters: Any = None) -> list[Any]:
+        """``_run`` for a plain ``SELECT`` (no lock): in a read-only unit it may run without
+        a transaction of its own (``foundation.db.plain_reads``)."""
+        with self._errors():
+            return await projection.run(self._unit, stmt, parameters, self._unit.read_options)
+
     async def _by_key(
         self, projection: Projection, key: Any, include_deleted: bool, for_update: bool
     ) -> list[Any]:
         """The row ``key`` in ``projection`` (a list of at most one)."""
         stmt = self.statements.by_key(projection, include_deleted, for_update)
+        options = NO_OPTIONS if for_update else self._unit.read_options
         with self._errors():
-            return await projection.run(self._unit, stmt, {KEY: key})
+            return await projection.run(self._unit, stmt, {KEY: key}, options)
 
     async def _update_one(
         self, projection: Projection, key: Any, criteria: Criteria, values: Mapping[str, Any]
@@ -220,16 +228,29 @@ class _SessionUnit:
 
     __slots__ = ("session",)
     has_session = True
+    read_options = NO_OPTIONS  # the session's owner decides its transaction
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
-        result: Result[Any] = await self.session.execute(statement, parameters)
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        execution_options: Mapping[str, Any] = NO_OPTIONS,
+    ) -> Result[Any]:
+        result: Result[Any] = await self.session.execute(
+            statement, parameters, execution_options=execution_options
+        )
         return result
 
-    async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-        return await self.session.scalar(statement, parameters)
+    async def scalar(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | None = None,
+        execution_options: Mapping[str, Any] = NO_OPTIONS,
+    ) -> Any:
+        return await self.session.scalar(statement, parameters, execution_options=execution_options)
 
 
 def _name_fields(error: DuplicateError, model: Any) -> None:

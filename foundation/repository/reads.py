@@ -67,7 +67,7 @@ class Reads(RepositoryCore[ModelT]):
             return []
         keys = {self._id(value) for value in ids}
         stmt = self._entities(include_deleted).where(self._pk.in_(keys)).order_by(self._pk)
-        return await self._run(ENTITIES, stmt)
+        return await self._read(ENTITIES, stmt)
 
     async def find_one(self, filters: FilterLike, *, include_deleted: bool = False) -> ModelT:
         """The single match; ``NotFoundError`` when none, ``ConflictError`` when several."""
@@ -81,7 +81,7 @@ class Reads(RepositoryCore[ModelT]):
     ) -> ModelT | None:
         """The single match or ``None``; ``ConflictError`` when several match."""
         where = self._where(filters, None, include_deleted)
-        rows = await self._run(ENTITIES, self._entities(True).where(*where).limit(2))
+        rows = await self._read(ENTITIES, self._entities(True).where(*where).limit(2))
         if len(rows) > 1:
             raise ConflictError("More than one resource matches.")
         return rows[0] if rows else None
@@ -166,7 +166,7 @@ class Reads(RepositoryCore[ModelT]):
                     return await estimate_rows(self._unit, select(self._pk).where(*where))
             return await self._count(where)
 
-        return await offset_page(stmt, order, page, partial(self._run, projection), total)
+        return await offset_page(stmt, order, page, partial(self._read, projection), total)
 
     async def _cursor_page(
         self,
@@ -181,7 +181,7 @@ class Reads(RepositoryCore[ModelT]):
         page = page or CursorPagination(limit=min(DEFAULT_LIMIT, self.max_limit))
         check_limit(page.limit, self.max_limit)
         columns = [self.statements.column(key.field) for key in order.keys]
-        fetch = partial(self._run, projection)
+        fetch = partial(self._read, projection)
         return await cursor_page(stmt, order, page, fetch, self._codec, columns)
 
     def _matching(
@@ -214,7 +214,9 @@ class Reads(RepositoryCore[ModelT]):
         """Whether any entity matches."""
         where = self._where(filters, None, include_deleted)
         with self._errors():
-            found = await self._unit.scalar(select(self._pk).where(*where).limit(1))
+            found = await self._unit.scalar(
+                select(self._pk).where(*where).limit(1), None, self._unit.read_options
+            )
         return found is not None
 
     async def _count(self, where: Criteria) -> int:
@@ -224,4 +226,4 @@ class Reads(RepositoryCore[ModelT]):
         else:
             stmt = select(func.count()).select_from(self.statements.table).where(*where)
         with self._errors():
-            return int(await self._unit.scalar(stmt) or 0)
+            return int(await self._unit.scalar(stmt, None, self._unit.read_options) or 0)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, func, insert, select, update
 
+from foundation.db.plain_reads import NO_OPTIONS
 from foundation.errors import ConfigurationError
 from foundation.models import INCLUDE_DELETED
 from foundation.repository.compiler import FilterCompiler
@@ -56,8 +57,11 @@ class Projection:
         """This projection, also answering ``name`` (entities answer everything)."""
         raise NotImplementedError
 
-    async def run(self, unit: Any, stmt: Any, parameters: Any = None) -> builtins.list[Any]:
-        """Run ``stmt``: entities through the unit's session, rows on its connection."""
+    async def run(
+        self, unit: Any, stmt: Any, parameters: Any = None, options: Any = NO_OPTIONS
+    ) -> builtins.list[Any]:
+        """Run ``stmt`` with the execution ``options``: entities through the unit's session,
+        rows on its connection."""
         raise NotImplementedError
 
 
@@ -82,8 +86,11 @@ class _Entities(Projection):
     def with_field(self, name: str | None) -> Projection:
         return self
 
-    async def run(self, unit: Any, stmt: Any, parameters: Any = None) -> builtins.list[Any]:
-        return builtins.list((await unit.session.scalars(stmt, parameters)).all())
+    async def run(
+        self, unit: Any, stmt: Any, parameters: Any = None, options: Any = NO_OPTIONS
+    ) -> builtins.list[Any]:
+        scalars = await unit.session.scalars(stmt, parameters, execution_options=options)
+        return builtins.list(scalars.all())
 
     def __repr__(self) -> str:
         return "ENTITIES"
@@ -115,8 +122,10 @@ class Rows(Projection):
     def with_field(self, name: str | None) -> Projection:
         return self if name is None or name in self.fields else Rows((*self.fields, name))
 
-    async def run(self, unit: Any, stmt: Any, parameters: Any = None) -> builtins.list[Any]:
-        return builtins.list((await unit.execute(stmt, parameters)).all())
+    async def run(
+        self, unit: Any, stmt: Any, parameters: Any = None, options: Any = NO_OPTIONS
+    ) -> builtins.list[Any]:
+        return builtins.list((await unit.execute(stmt, parameters, options)).all())
 
     def __repr__(self) -> str:
         return f"Rows({self.fields!r})"

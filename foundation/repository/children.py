@@ -31,6 +31,7 @@ another implementation (the test kit's in-memory fake) uses to refuse alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -40,6 +41,7 @@ from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.engine import Result
 
 from foundation.errors import ConfigurationError, ConflictError
+from foundation.repository.values import coerce
 
 
 class OnParentDelete(StrEnum):
@@ -134,6 +136,27 @@ async def refuse_restore_under_deleted_parent(
             )
 
 
+async def refuse_revival_under_deleted_parent(
+    unit: Executes, child: str, key: Any, parents: tuple[Parent, ...], row: Mapping[str, Any]
+) -> None:
+    """``ConflictError`` if the deleted row ``key`` of model ``child``, revived with the
+    foreign keys in ``row`` (by column name), would belong to a soft-deleted parent in
+    ``parents``: an upsert may not revive what ``restore`` refuses."""
+    for link in parents:
+        value = row.get(link.foreign_key)
+        if value is None:
+            continue
+        traits = link.repository.traits
+        value = coerce(traits.pk_column, value, field=link.foreign_key)
+        deleted = traits.model.__mapper__.columns["deleted_at"]
+        stmt = select(traits.pk_column).where(traits.pk_column == value, deleted.is_not(None))
+        found = (await unit.execute(stmt.limit(1))).scalar()
+        if found is not None:
+            raise deleted_parent_conflict(
+                child, key, traits.model.__name__, found, link.on_delete, operation="upsert"
+            )
+
+
 async def refuse_children(
     unit: Executes,
     parent: str,
@@ -218,16 +241,23 @@ def children_conflict(parent: str, children: str, *, hard: bool = False) -> Conf
 
 
 def deleted_parent_conflict(
-    child: str, key: Any, parent: str, parent_key: Any, policy: OnParentDelete
+    child: str,
+    key: Any,
+    parent: str,
+    parent_key: Any,
+    policy: OnParentDelete,
+    *,
+    operation: str = "restore",
 ) -> ConflictError:
-    """The 409 for restoring row ``key`` of model ``child`` while its ``parent`` row
-    ``parent_key``, which declares it under ``policy``, is deleted."""
+    """The 409 for restoring row ``key`` of model ``child`` (by ``restore``, or by an
+    ``upsert`` that revives it) while its ``parent`` row ``parent_key``, which declares it
+    under ``policy``, is deleted."""
     return ConflictError(
         f"{child} {key} cannot be restored: its {parent} {parent_key} is deleted. "
         f"Restore the {parent} first.",
         details={
             "id": str(key),
-            "operation": "restore",
+            "operation": operation,
             "parent": parent,
             "parent_id": str(parent_key),
             "policy": policy.value,

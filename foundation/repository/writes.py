@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ClauseElement, and_, insert, or_, update
+from sqlalchemy import ClauseElement, and_, insert, or_, select, update
 
 from foundation.errors import ConcurrencyError, ConfigurationError, ValidationError
+from foundation.repository.children import guarding_parents, refuse_revival_under_deleted_parent
 from foundation.repository.core import RepositoryCore
 from foundation.repository.filters import FilterLike
 from foundation.repository.statements import ENTITIES, Projection, Rows, update_params
@@ -151,6 +152,7 @@ class Writes(RepositoryCore[ModelT]):
         extra = self._stamp()
         if self.traits.soft_delete:
             extra["deleted_at"] = None
+            await self._refuse_revivals(unique, conflict)
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
         for row in unique.values():
             groups.setdefault(frozenset(row), []).append(row)
@@ -176,6 +178,36 @@ class Writes(RepositoryCore[ModelT]):
             for entity in await self._run(ENTITIES, self._entities(True).where(match)):
                 found[tuple(getattr(entity, c) for c in conflict)] = entity
         return [found[key] for key in unique if key in found]
+
+    async def _refuse_revivals(
+        self, unique: Mapping[tuple[Any, ...], Mapping[str, Any]], conflict: Sequence[str]
+    ) -> None:
+        """``ConflictError``, before anything is written, when the upsert would revive a
+        soft-deleted row under a deleted parent that guards it (``restore`` refuses it)."""
+        parents = guarding_parents(type(self))
+        if not parents:
+            return
+        traits = self.traits
+        names = [link.foreign_key for link in parents]
+        table = traits.model.__table__
+        for key, row in unique.items():
+            match = [traits.column(c) == v for c, v in zip(conflict, key, strict=True)]
+            deleted = table.c.deleted_at.is_not(None)
+            stmt = select(self._pk, *(table.c[name] for name in names)).where(*match, deleted)
+            with self._errors():
+                for found in (await self._unit.execute(stmt)).all():
+                    now: dict[str, Any] = dict(zip(names, found[1:], strict=True))
+                    # the foreign keys as the upsert leaves them
+                    after = {
+                        name: row[name]
+                        if name in row and name not in traits.keep_on_upsert
+                        else now[name]
+                        for name in names
+                    }
+                    name = traits.model.__name__
+                    await refuse_revival_under_deleted_parent(
+                        self._unit, name, found[0], parents, after
+                    )
 
     def _new_id(self) -> Any:
         default = self.traits.pk_column.default

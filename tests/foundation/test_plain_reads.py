@@ -8,15 +8,15 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from foundation import Database, DatabaseSettings
-from foundation.repository import OffsetPagination, Op, SQLAlchemyRepository
 from foundation.db import engine_options, normalize_url, pg_driver, plain_reads
+from foundation.repository import OffsetPagination, Op, SQLAlchemyRepository
 from tests.models import Widget
 
 TABLE = Widget.__table__
@@ -24,7 +24,7 @@ TABLE = Widget.__table__
 
 class WidgetRepository(SQLAlchemyRepository[Widget]):
     model = Widget
-    filterable = {"sku": [Op.EQ]}
+    filterable: ClassVar[dict[str, Any]] = {"sku": [Op.EQ]}
 
 
 def _settings(url: str, **overrides: object) -> DatabaseSettings:

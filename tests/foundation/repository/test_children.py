@@ -205,6 +205,45 @@ async def test_restoring_a_child_under_a_deleted_parent_is_a_conflict(
     assert (await cards.restore(card.id)).deleted_at is None
 
 
+@pytest.mark.parametrize(
+    ("boards_type", "cards_type", "policy"),
+    [
+        (CascadingBoards, CardRepository, "cascade"),
+        (RefusingBoards, RefusedCards, "refuse"),
+        (LeavingBoards, LeftCards, "leave"),
+    ],
+)
+async def test_an_upsert_revives_a_child_only_where_restore_would(
+    db_session: AsyncSession, boards_type: type[Any], cards_type: type[Any], policy: str
+) -> None:
+    """An upsert that meets a deleted row revives it: under a deleted parent that guards
+    it, that is the same 409 as its restore, and nothing is written; onto a live parent it
+    goes through."""
+    boards, cards = boards_type(db_session), cards_type(db_session)
+    board, (card,) = await board_with_cards(db_session, boards, "a")
+    elsewhere = await boards.create({"slug": "elsewhere"})
+    await cards.delete(card.id)
+    await boards.delete(board.id)
+    again = {"id": card.id, "board_id": board.id, "title": "again"}
+    if policy == "leave":
+        assert (await cards.upsert(again, conflict=["id"])).deleted_at is None
+        return
+    with pytest.raises(ConflictError) as caught:
+        await cards.upsert(again, conflict=["id"])
+    assert caught.value.details == {
+        "id": str(card.id),
+        "operation": "upsert",
+        "parent": "Board",
+        "parent_id": str(board.id),
+        "policy": policy,
+    }
+    kept = await CardRepository(db_session).get(card.id, include_deleted=True)
+    assert (kept.title, kept.deleted_at is not None) == ("a", True)  # nothing written
+    moved = {"id": card.id, "board_id": elsewhere.id, "title": "moved"}
+    revived = await cards.upsert(moved, conflict=["id"])
+    assert (revived.board_id, revived.title, revived.deleted_at) == (elsewhere.id, "moved", None)
+
+
 async def test_under_leave_a_child_is_restored_under_a_deleted_parent(
     db_session: AsyncSession,
 ) -> None:

@@ -104,6 +104,8 @@ async def play(unit: Any, repositories: dict[str, Any]) -> list[Any]:
     for comment in (C1, C2):
         await comments.create({"id": comment, "card_id": A1, "body": "hi"})
     both = where("slug", Op.IN, ["a", "b"])
+    again = {"id": A1, "board_id": A, "title": "again"}
+    moved = {"id": A1, "board_id": B, "title": "moved"}
     script: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
         ("a card goes alone", lambda: cards.delete(A2)),
         ("a comment goes alone", lambda: comments.delete(C2)),
@@ -114,6 +116,8 @@ async def play(unit: Any, repositories: dict[str, Any]) -> list[Any]:
         ("its comment goes alone", lambda: comments.delete(C1)),
         ("its card goes alone", lambda: cards.delete(A1)),
         ("board A goes", lambda: boards.delete(A)),
+        ("an upsert revives its card", lambda: cards.upsert(again, conflict=["id"])),
+        ("an upsert revives it on board B", lambda: cards.upsert(moved, conflict=["id"])),
         ("its card comes back", lambda: cards.restore(A1)),
         ("board A comes back", lambda: boards.restore(A)),
         ("both boards go", lambda: boards.delete_many(both)),

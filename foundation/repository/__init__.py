@@ -7,7 +7,8 @@ the same checks: ``check_filter``, ``check_search``, ``check_writable``, ``check
 ``check_offset``, ``pagination_mismatch``, ``resolve_sort``, ``coerce`` and ``CursorCodec``
 with ``cursor_position``, and on one reading of the model: ``read_traits`` (key, version
 column, soft delete). It refuses what ``children`` declarations forbid with
-``children_conflict`` and ``deleted_parent_conflict``.
+``children_conflict`` and ``deleted_parent_conflict``, and answers rows made by
+``make_record``.
 """
 
 from foundation.repository.checking import check_filter, check_search, check_writable
@@ -54,6 +55,7 @@ from foundation.repository.pagination import (
 )
 from foundation.repository.paging import check_limit, check_offset, cursor_position
 from foundation.repository.protocol import IBaseRepository
+from foundation.repository.records import make_record
 from foundation.repository.sorting import SortOrder, resolve_sort
 from foundation.repository.sqlalchemy import SQLAlchemyRepository
 from foundation.repository.traits import ModelTraits, read_traits
@@ -99,6 +101,7 @@ __all__ = [
     "cursor_direction",
     "cursor_position",
     "deleted_parent_conflict",
+    "make_record",
     "or_",
     "pagination_mismatch",
     "parse_sort",

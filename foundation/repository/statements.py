@@ -20,6 +20,7 @@ from foundation.db.plain_reads import NO_OPTIONS
 from foundation.errors import ConfigurationError
 from foundation.models import INCLUDE_DELETED
 from foundation.repository.compiler import FilterCompiler
+from foundation.repository.records import records
 from foundation.repository.sorting import SortOrder, resolve_sort
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ ENTITIES: Projection = _Entities()
 
 
 class Rows(Projection):
-    """Rows of ``fields``: no ORM object is built."""
+    """Rows of ``fields`` (named tuples, see ``records``): no ORM object is built."""
 
     __slots__ = ("fields", "key")
 
@@ -125,7 +126,7 @@ class Rows(Projection):
     async def run(
         self, unit: Any, stmt: Any, parameters: Any = None, options: Any = NO_OPTIONS
     ) -> builtins.list[Any]:
-        return builtins.list((await unit.execute(stmt, parameters, options)).all())
+        return records(await unit.execute(stmt, parameters, options))
 
     def __repr__(self) -> str:
         return f"Rows({self.fields!r})"

@@ -3,9 +3,10 @@
 Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a busy timeout
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
 handling otherwise commits behind SQLAlchemy's back), sent with the transaction's first
-statement (:mod:`foundation.db.sqlite_driver`). On SQLite and on PostgreSQL (not behind
-PgBouncer) the repository's plain reads in a read-only unit run without a transaction of
-their own (:mod:`foundation.db.plain_reads`).
+statement (:mod:`foundation.db.sqlite_driver`), and its query planner's statistics
+(``PRAGMA optimize`` on a connection given back to the pool, at most once a minute). On
+SQLite and on PostgreSQL (not behind PgBouncer) the repository's plain reads in a read-only
+unit run without a transaction of their own (:mod:`foundation.db.plain_reads`).
 
 ``pgbouncer`` (or ``?pgbouncer=true`` in the URL) makes asyncpg safe behind PgBouncer in
 transaction mode, where consecutive transactions of one client connection may run on
@@ -46,6 +47,8 @@ from foundation.db.calls import calls_of
 from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+SQLITE_OPTIMIZE_SECONDS = 60.0
+SQLITE_ANALYSIS_LIMIT = 1_000
 IDLE_PING_SECONDS = 5.0
 PGBOUNCER_QUERY = "pgbouncer"
 
@@ -198,7 +201,12 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # statistics from a sample: ANALYZE reads at most this many rows per index
+            cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         cursor.close()
+
+    if not memory:
+        _install_sqlite_statistics(engine)
 
     # SQLAlchemy's pysqlite dialects begin nothing themselves (``do_begin`` is empty): the
     # BEGIN goes in the dialect method, not a "begin" event, since one connection-level event
@@ -211,6 +219,30 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
             dbapi_connection.cursor().execute("BEGIN")
 
     engine.sync_engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+
+
+def _install_sqlite_statistics(engine: AsyncEngine) -> None:
+    """Keep SQLite's query-planner statistics: ``PRAGMA optimize`` on a connection given
+    back to the pool, at most every ``SQLITE_OPTIMIZE_SECONDS`` (SQLite's advice for
+    long-lived connections). Without ``sqlite_stat1`` the planner takes any equality on an
+    indexed column for a selective one: ``deleted_at IS NULL`` with its index makes every
+    page of a soft-deleting table read and sort the whole table."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if not isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+            return
+        now = time.monotonic()
+        due = record.info.setdefault("optimize_at", now + SQLITE_OPTIMIZE_SECONDS)
+        if now < due:
+            return
+        try:
+            done = dbapi_connection.optimize(SQLITE_BUSY_TIMEOUT_MS)
+        except Exception:  # given back outside the event loop's reach (a dispose): later
+            done = False
+        # busy: try again soon rather than in a whole period
+        wait = SQLITE_OPTIMIZE_SECONDS if done else SQLITE_OPTIMIZE_SECONDS / 10
+        record.info["optimize_at"] = now + wait
 
 
 def _install_idle_ping(engine: AsyncEngine) -> None:

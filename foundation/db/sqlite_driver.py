@@ -69,6 +69,18 @@ def _run(
         cursor.close()
 
 
+def _optimize(connection: sqlite3.Connection, busy_timeout_ms: int) -> bool:
+    """In aiosqlite's thread: ``PRAGMA optimize`` without waiting for a lock."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("PRAGMA optimize")
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+    return True
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor, each statement one trip to the driver's thread."""
 
@@ -144,6 +156,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def rollback(self) -> None:
         if self._settle():
             super().rollback()
+
+    def optimize(self, busy_timeout_ms: int) -> bool:
+        """``PRAGMA optimize`` in one trip: SQLite gathers the statistics its query planner
+        lacks (``sqlite_stat1``) for the tables this connection used. It waits for no
+        writer (busy timeout 0 meanwhile, then ``busy_timeout_ms`` again); ``False`` when
+        it could not run (busy, read-only): the caller tries again later."""
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        trip = driver._execute(_optimize, driver._conn, busy_timeout_ms)  # type: ignore[no-untyped-call]
+        done: bool = _await(trip)
+        return done
 
     def _settle(self) -> bool:
         """Forget a ``BEGIN`` no statement took along; whether a transaction is open."""

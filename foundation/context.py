@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 request_id_var: ContextVar[str | None] = ContextVar("foundation_request_id", default=None)
 actor_var: ContextVar[str | None] = ContextVar("foundation_actor", default=None)
@@ -37,10 +37,23 @@ def acting_as(actor: str | None) -> Iterator[None]:
 @contextmanager
 def request_context(request_id: str | None, actor: str | None = None) -> Iterator[None]:
     """Bind a request id (and optionally an actor) for the duration of the block."""
-    rid_token = request_id_var.set(request_id)
-    actor_token = actor_var.set(actor)
+    tokens = bind_request(request_id, actor)
     try:
         yield
     finally:
-        actor_var.reset(actor_token)
-        request_id_var.reset(rid_token)
+        unbind_request(tokens)
+
+
+RequestTokens = tuple[Token[str | None], Token[str | None]]
+
+
+def bind_request(request_id: str | None, actor: str | None = None) -> RequestTokens:
+    """``request_context`` without the context manager (no generator per request): bind
+    until ``unbind_request(tokens)``."""
+    return request_id_var.set(request_id), actor_var.set(actor)
+
+
+def unbind_request(tokens: RequestTokens) -> None:
+    """Restore what was bound before ``bind_request`` returned ``tokens``."""
+    actor_var.reset(tokens[1])
+    request_id_var.reset(tokens[0])

@@ -14,7 +14,7 @@ from typing import Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from foundation.context import request_context
+from foundation.context import bind_request, unbind_request
 from foundation.repository.cursor import bind_cursor_key, current_cursor_key, unbind_cursor_key
 from foundation.web.middleware.access_log import log_access
 from foundation.web.middleware.head import as_get, without_body
@@ -65,10 +65,11 @@ class RequestMiddleware:
             await send(message)
 
         cursor_key = bind_cursor_key(self.cursor_key)
-        with request_context(request_id):
-            try:
-                await self.app(as_get(scope) if head else scope, receive, decorated_send)
-            finally:
-                unbind_cursor_key(cursor_key)
-                if self.access_log:
-                    log_access(scope, status, start)
+        bound = bind_request(request_id)
+        try:
+            await self.app(as_get(scope) if head else scope, receive, decorated_send)
+        finally:
+            unbind_cursor_key(cursor_key)
+            if self.access_log:
+                log_access(scope, status, start)
+            unbind_request(bound)  # after the access line, which carries the id

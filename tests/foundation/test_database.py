@@ -22,6 +22,7 @@ from foundation import (
 )
 from foundation.db import engine as engine_module
 from foundation.db import engine_options
+from tests.foundation.sqlite_trips import trips_of
 from tests.models import Widget
 
 
@@ -327,21 +328,6 @@ async def test_writing_on_a_bound_database_is_a_savepoint(database: Database) ->
     assert await _count(database) == 1
 
 
-async def _trips_of(connection: AsyncConnection) -> list[object]:
-    """From now on, the functions the connection's aiosqlite driver runs in its thread,
-    one per trip (every call of aiosqlite goes through ``_execute``)."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    trips: list[object] = []
-    execute = driver._execute
-
-    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn)
-        return await execute(fn, *args, **kwargs)
-
-    driver._execute = counted
-    return trips
-
-
 async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Path) -> None:
     """aiosqlite runs each call in its own thread; SQLAlchemy's cursor makes four calls per
     statement (open, execute, fetch, close), the foundation's one, with the same answers;
@@ -350,7 +336,7 @@ async def test_a_sqlite_statement_is_one_trip_to_the_driver_thread(tmp_path: Pat
     try:
         await database.create_all(Widget.metadata)
         async with database.engine.connect() as connection:
-            trips = await _trips_of(connection)
+            trips = await trips_of(connection)
             async with connection.begin():  # BEGIN: no trip of its own
                 inserted = await connection.execute(
                     Widget.__table__.insert().returning(Widget.__table__.c.sku),
@@ -380,7 +366,7 @@ async def test_a_sqlite_unit_of_one_statement_is_two_trips(tmp_path: Path) -> No
     try:
         await database.create_all(Widget.metadata)
         async with database.engine.connect() as connection:  # the pool's only connection
-            trips = await _trips_of(connection)
+            trips = await trips_of(connection)
         async with database.unit() as unit:
             await unit.execute(
                 Widget.__table__.insert(), {"id": uuid.uuid4(), "sku": "w", "name": "n"}

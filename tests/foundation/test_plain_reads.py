@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from foundation import Database, DatabaseSettings
 from foundation.db import engine_options, normalize_url, pg_driver, plain_reads
 from foundation.repository import OffsetPagination, Op, SQLAlchemyRepository
+from tests.foundation.sqlite_trips import trips_of
 from tests.models import Widget
 
 TABLE = Widget.__table__
@@ -146,20 +147,6 @@ async def test_a_stricter_isolation_level_keeps_the_transaction(
     assert seen == [["BEGIN", "ROLLBACK;"], ["BEGIN;", "ROLLBACK;"], []]
 
 
-async def _trips_of(connection: AsyncConnection) -> list[object]:
-    """From now on, the functions the aiosqlite driver runs in its thread, one per trip."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    trips: list[object] = []
-    execute = driver._execute
-
-    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn)
-        return await execute(fn, *args, **kwargs)
-
-    driver._execute = counted
-    return trips
-
-
 async def test_a_plain_read_of_a_read_only_unit_is_one_trip_on_sqlite(tmp_path: Path) -> None:
     """Without the transaction the ROLLBACK has nothing to end: no trip of its own."""
     settings = _settings(f"sqlite:///{tmp_path / 'reads.db'}", pool_size=1, max_overflow=0)
@@ -169,7 +156,7 @@ async def test_a_plain_read_of_a_read_only_unit_is_one_trip_on_sqlite(tmp_path: 
         async with database.unit() as unit:
             key = (await WidgetRepository(unit).create(_row("plain-a"))).id
         async with database.engine.connect() as connection:  # the pool's only connection
-            trips = await _trips_of(connection)
+            trips = await trips_of(connection)
         async with database.unit(readonly=True) as unit:
             assert (await WidgetRepository(unit).get(key)).sku == "plain-a"
         assert len(trips) == 1, trips

@@ -188,14 +188,15 @@ class Writes(RepositoryCore[ModelT]):
         if not parents:
             return
         traits = self.traits
+        child = traits.model.__name__
         names = [link.foreign_key for link in parents]
         table = traits.model.__table__
+        deleted = table.c.deleted_at.is_not(None)
+        revived = select(self._pk, *(table.c[name] for name in names)).where(deleted)
         for key, row in unique.items():
             match = [traits.column(c) == v for c, v in zip(conflict, key, strict=True)]
-            deleted = table.c.deleted_at.is_not(None)
-            stmt = select(self._pk, *(table.c[name] for name in names)).where(*match, deleted)
             with self._errors():
-                for found in (await self._unit.execute(stmt)).all():
+                for found in (await self._unit.execute(revived.where(*match))).all():
                     now: dict[str, Any] = dict(zip(names, found[1:], strict=True))
                     # the foreign keys as the upsert leaves them
                     after = {
@@ -204,9 +205,8 @@ class Writes(RepositoryCore[ModelT]):
                         else now[name]
                         for name in names
                     }
-                    name = traits.model.__name__
                     await refuse_revival_under_deleted_parent(
-                        self._unit, name, found[0], parents, after
+                        self._unit, child, found[0], parents, after
                     )
 
     def _new_id(self) -> Any:

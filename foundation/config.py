@@ -122,12 +122,20 @@ class DatabaseSettings(BaseModel):
 
 
 class ServerSettings(BaseModel):
-    """How `foundation serve` runs uvicorn; command-line flags override these."""
+    """How the app is served: `foundation serve`'s uvicorn (flags override) and the GC."""
 
     host: str = Field("127.0.0.1", description="address `foundation serve` binds")
     port: int = Field(8000, ge=0, le=65535, description="port `foundation serve` binds")
     workers: int = Field(1, ge=1, description="uvicorn worker processes")
     reload: bool = Field(False, description="restart on code changes (development)")
+    gc_tuning: bool | None = Field(
+        None,
+        description="after startup, freeze what it built and raise the GC's young threshold; "
+        "default: on in production",
+    )
+    gc_threshold: int = Field(
+        10_000, ge=700, description="young-generation GC threshold while serving, with gc_tuning"
+    )
 
 
 class LoggingSettings(BaseModel):
@@ -337,6 +345,13 @@ class Settings(BaseSettings):
         """Whether logs are JSON lines (explicit setting, else production only)."""
         if self.logging.json_logs is not None:
             return self.logging.json_logs
+        return self.app.environment == "production"
+
+    @property
+    def gc_tuning(self) -> bool:
+        """Whether the app tunes the garbage collector once started (else production only)."""
+        if self.server.gc_tuning is not None:
+            return self.server.gc_tuning
         return self.app.environment == "production"
 
     def masked(self) -> dict[str, Any]:

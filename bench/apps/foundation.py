@@ -100,6 +100,7 @@ TWEAKS = {
     "no_pre_ping": "pool_pre_ping off",
     "text_logs": "text log lines instead of JSON",
     "no_middleware": "none of the foundation's middleware",
+    "no_gc_tuning": "the garbage collector as Python sets it (no freeze, young threshold 700)",
     "validating_hooks": "a service whose hooks validate values (the foundation_hooks variant)",
     # additions, priced the same way
     "metrics": "Prometheus metrics on (the foundation_metrics variant)",
@@ -119,6 +120,7 @@ def bench_settings(tweaks: frozenset[str] = frozenset()) -> Settings:
             "pool_pre_ping": "no_pre_ping" not in tweaks,
             "pgbouncer": "pgbouncer" in tweaks,
         },
+        server={"gc_tuning": "no_gc_tuning" not in tweaks},
         metrics={"enabled": "metrics" in tweaks},
         logging={
             "access_log": "no_access_log" not in tweaks,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -22,6 +22,7 @@ from foundation.db import Database
 from foundation.db.instrument import instrument_engine
 from foundation.errors import ConfigurationError
 from foundation.metrics import forget_process
+from foundation.web.collector import serving_collector
 from foundation.web.dependencies import get_session
 from foundation.web.docs import DOCS_URL, REDOC_URL, install_bundled_docs
 from foundation.web.health import DEFAULT_PING_TIMEOUT, build_health_router
@@ -113,11 +114,13 @@ def _lifespan(user_lifespan: UserLifespan | None) -> UserLifespan:
         if metrics_on:
             instrument_engine(app.state.database.engine)
         try:
-            if user_lifespan is None:
-                yield None
-            else:
-                async with user_lifespan(app) as state:
-                    yield state
+            async with AsyncExitStack() as serving:
+                state = None
+                if user_lifespan is not None:
+                    state = await serving.enter_async_context(user_lifespan(app))
+                if app.state.settings.gc_tuning:  # once startup is complete
+                    serving.enter_context(serving_collector(app.state.settings.server.gc_threshold))
+                yield state
         finally:
             if owned:
                 await app.state.database.dispose()

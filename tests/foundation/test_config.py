@@ -170,6 +170,13 @@ def test_production_accepts_safe_settings() -> None:
     assert production_problems(settings) == []
 
 
+def test_gc_tuning_is_on_in_production_unless_switched_off() -> None:
+    assert _production().gc_tuning is True
+    assert _production(server={"gc_tuning": False}).gc_tuning is False
+    assert Settings(_env_file=None).gc_tuning is False
+    assert Settings(_env_file=None, server={"gc_tuning": True}).gc_tuning is True
+
+
 @pytest.mark.parametrize(
     ("groups", "variable"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from fastapi import APIRouter
@@ -62,6 +63,40 @@ async def test_user_lifespan_runs_inside_with_the_database_ready(database: Datab
     async with app.router.lifespan_context(app):
         assert seen == [database]
     assert seen == [database, "stopped"]
+
+
+async def test_gc_tuning_freezes_startup_and_raises_the_threshold_until_shutdown(
+    database: Database,
+) -> None:
+    from contextlib import asynccontextmanager
+
+    before = gc.get_threshold()
+    during_startup: list[tuple[int, int]] = []
+
+    @asynccontextmanager
+    async def hook(app: Any) -> Any:
+        during_startup.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        yield
+
+    settings = make_settings(server={"gc_tuning": True, "gc_threshold": 12_345})
+    app = create_app(settings, database=database, routers=[v1], lifespan=hook)
+    async with app.router.lifespan_context(app):
+        # the user's startup ran first, untuned: what it built is frozen with the rest
+        assert during_startup == [(before[0], 0)]
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_freeze_count() > 1_000  # modules, classes, tables, the app
+        async with client(app) as http:
+            assert (await http.get("/api/v1/things")).json() == {"version": 1, "one": 1}
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+async def test_gc_is_left_alone_by_default_outside_production(database: Database) -> None:
+    before = gc.get_threshold()
+    app = create_app(make_settings(), database=database)
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
 
 
 async def test_versions_are_mounted_side_by_side(database: Database) -> None:

@@ -165,7 +165,12 @@ class RepositoryCore(Generic[ModelT]):
         managed = traits.managed_on_create if creating else traits.managed_on_update
         if not data.keys() <= traits.columns or not managed.isdisjoint(data):
             check_writable(data, traits.columns, managed)
-        return dict(data)
+        row = dict(data)
+        for key in traits.parsed_from_text & row.keys():
+            value = row[key]
+            if isinstance(value, str):  # '0195…' for a key, an ISO time: parsed or a 422
+                row[key] = coerce(traits.column(key), value, field=key)
+        return row
 
     def _where(
         self, filters: FilterLike, search: str | None, include_deleted: bool | Literal["only"]

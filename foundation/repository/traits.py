@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -14,6 +17,10 @@ from foundation.errors import ConfigurationError
 from foundation.models import AuditMixin, SoftDeleteMixin, TimestampMixin, utcnow
 from foundation.models.mixins import ROW_DEFAULTS
 from foundation.repository.filters import Op
+from foundation.repository.values import python_type
+
+# the types ``coerce`` parses from a string; JSON takes strings as they are, enums by name
+_PARSED = (uuid.UUID, datetime, date, Decimal, int, float, bool)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,12 @@ class ModelTraits:
         only ``delete`` and ``restore`` change (they apply the child policies)."""
         soft = "deleted_at" if self.soft_delete else None
         return frozenset(name for name in (self.pk, self.version, soft) if name)
+
+    @cached_property
+    def parsed_from_text(self) -> frozenset[str]:
+        """Columns of a type a string is parsed into on writes (keys, times, numbers), as
+        filters parse theirs: the driver would refuse the string, or store it as text."""
+        return frozenset(key for key in self.columns if python_type(self.column(key)) in _PARSED)
 
     def column(self, key: str) -> Column[Any]:
         """The table column behind the attribute ``key``."""

@@ -55,6 +55,32 @@ async def test_create_refuses_unknown_and_managed_fields(gadgets: GadgetReposito
         await gadgets.create({"sku": "x", "name": "x", "version": 7})
 
 
+async def test_writes_parse_strings_for_keys_numbers_and_times(gadgets: GadgetRepository) -> None:
+    # as filters do: the driver would refuse them (SQLite's UUID and DateTime types) or
+    # store text; a value that does not parse is a 422 naming the field
+    key = uuid.uuid4()
+    launched = "2026-01-02T03:04:05+01:00"
+    gadget = await gadgets.create(
+        {"id": str(key), "sku": "p-1", "name": "Parsed", "quantity": "3", "launched_at": launched}
+    )
+    assert (gadget.id, gadget.quantity) == (key, 3)
+    fresh = await gadgets.get(str(key))
+    assert fresh.launched_at == datetime(2026, 1, 2, 2, 4, 5, tzinfo=UTC)
+    assert (await gadgets.update(str(key), {"quantity": "4"})).quantity == 4
+    other = uuid.uuid4()
+    upserted = await gadgets.upsert({"id": str(other), "sku": "p-2", "name": "U"}, conflict=["sku"])
+    assert upserted.id == other
+    [many] = await gadgets.create_many([{"sku": "p-3", "name": "M", "active": "false"}])
+    assert many.active is False
+    with pytest.raises(ValidationError) as caught:
+        await gadgets.create({"id": "nope", "sku": "p-4", "name": "Bad"})
+    assert (str(caught.value), caught.value.details) == (
+        "Invalid value for 'id': expected UUID.",
+        {"field": "id"},
+    )
+    assert await gadgets.count() == 3  # nothing written by the refused create
+
+
 async def test_get_and_get_or_none(gadgets: GadgetRepository) -> None:
     gadget = await gadgets.create({"sku": "g-1", "name": "Gear"})
     assert await gadgets.get(gadget.id) is gadget

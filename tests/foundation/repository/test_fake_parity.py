@@ -50,6 +50,14 @@ BAD_INPUT: dict[str, Call] = {
     "reviving by update_many": lambda r: r.update_many({}, {"deleted_at": None}),
     "a missing row": lambda r: r.get(MISSING),
     "a malformed id": lambda r: r.get("not-a-uuid"),
+    "a malformed key to create": lambda r: r.create({"id": "not-a-uuid", "sku": "x", "name": "x"}),
+    "a malformed number to create": lambda r: r.create({"sku": "x", "name": "x", "quantity": "x"}),
+    "a naive time to create": lambda r: r.create(
+        {"sku": "x", "name": "x", "launched_at": "2026-01-01T00:00:00"}
+    ),
+    "a malformed key to upsert": lambda r: r.upsert(
+        {"id": "nope", "sku": "x", "name": "x"}, conflict=["sku"]
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 
-SUITE_VERSION = "3.0.0"
+SUITE_VERSION = "3.1.0"
 """Bumped when a suite gains, loses or tightens tests; see docs/testing.md for changes."""
 
 F = TypeVar("F", bound=Callable[..., Any])

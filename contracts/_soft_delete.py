@@ -88,6 +88,32 @@ async def check_restore_under_deleted_parent(suite: RepositoryContract, reposito
     assert (await children.restore(child.id)).deleted_at is None
 
 
+async def check_upsert_under_deleted_parent(suite: RepositoryContract, repository: Any) -> None:
+    """An upsert that meets a soft-deleted child revives it, so under ``cascade`` and
+    ``refuse`` a deleted parent makes it the ``ConflictError`` that ``restore`` answers,
+    and nothing is written; under ``leave`` the child comes back. The children's upsert
+    conflicts on their key, the one unique column every child has."""
+    policy = OnParentDelete(suite.child_policy)
+    children = suite.child_repository(repository)
+    parent = await repository.create(suite.data(0))
+    child = await children.create(suite.new_child_data(parent, 0))
+    if not hasattr(child, "deleted_at"):
+        pytest.skip("the children do not soft delete: there is nothing to revive")
+    again = {**suite.new_child_data(parent, 0), "id": child.id}
+    await children.delete(child.id)
+    await repository.delete(parent.id)
+    if policy is OnParentDelete.LEAVE:
+        revived = await children.upsert(again, conflict=["id"])
+        assert (revived.id, revived.deleted_at) == (child.id, None), "policy 'leave'"
+        return
+    await suite.expect_error(repository, ConflictError, children.upsert(again, conflict=["id"]))
+    suite.expire(repository)
+    assert await children.get_or_none(child.id) is None, "revived by upsert under a deleted parent"
+    await repository.restore(parent.id)
+    revived = await children.upsert(again, conflict=["id"])
+    assert (revived.id, revived.deleted_at) == (child.id, None), "the parent is back, yet refused"
+
+
 async def check_delete_many_child_policy(suite: RepositoryContract, repository: Any) -> None:
     """``delete_many`` applies the policy to every match: cascades to the children of all,
     refuses (deleting nothing) when any has live children, or leaves them."""

@@ -19,6 +19,7 @@ from contracts._soft_delete import (
     check_hard_delete_child_policy,
     check_restore_under_deleted_parent,
     check_unique_among_live,
+    check_upsert_under_deleted_parent,
 )
 from contracts.profiles import Profile
 from foundation import (
@@ -102,6 +103,9 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
       ``new_child_data(parent, n)`` (valid data for the ``n``-th child of ``parent``).
       The suite checks ``delete``, ``delete_many``, ``hard_delete`` of parents and the
       restore of a child under a deleted parent (skipped when children cannot soft delete).
+    - with ``child_upsert`` besides (the children's repository has ``upsert``): nothing
+      more; the suite checks that an upsert on the children's key does not revive a child
+      under a deleted parent that ``cascade`` or ``refuse`` guards.
     - ``data_with_missing_reference()`` (with ``foreign_keys``): valid data whose foreign
       key points at nothing.
     - optionally ``rollback(repository)``, ``expire(repository)`` and
@@ -124,6 +128,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
             "foreign_keys",
             "unique_among_live",
             "child_policy",
+            "child_upsert",
         }
     )
     required_hooks = ("repository", "new_data", "text_field")
@@ -132,6 +137,7 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
         "upsert": ("unique_field",),
         "foreign_keys": ("data_with_missing_reference",),
         "child_policy": ("child_policy", "child_repository", "new_child_data"),
+        "child_upsert": ("child_policy", "child_repository", "new_child_data"),
     }
     text_field: ClassVar[str]
     unique_field: ClassVar[str]
@@ -742,6 +748,12 @@ class RepositoryContract(Prerequisites, Contract, abstract=True):
     @requires("soft_delete", "child_policy")
     async def test_a_child_waits_for_its_deleted_parent(self, repository: Repo) -> None:
         await check_restore_under_deleted_parent(self, repository)
+
+    @requires("soft_delete", "child_policy", "child_upsert")
+    async def test_an_upsert_does_not_revive_a_child_under_its_deleted_parent(
+        self, repository: Repo
+    ) -> None:
+        await check_upsert_under_deleted_parent(self, repository)
 
     @hook
     def child_repository(self, repository: Repo) -> Repo:

@@ -66,6 +66,7 @@ class MemoryBoardContract(RepositoryContract, abstract=True):
         "audit",
         "cursor_pagination",
         "child_policy",
+        "child_upsert",
     )
     text_field = "owner"
 

@@ -30,6 +30,11 @@ class PlainCards(SQLAlchemyRepository[Card]):  # no board names them: no parent 
     model = Card
 
 
+class RevivingCards(CardRepository):  # restore guarded, upsert not
+    async def upsert(self, data, *, conflict):
+        return await PlainCards(self.session).upsert(data, conflict=conflict)
+
+
 class BoardRepository(SQLAlchemyRepository[Board]):
     model = Board
     filterable: ClassVar[dict[str, Any]] = {"owner": ALL_OPS}
@@ -43,7 +48,7 @@ class PlainBoards(SQLAlchemyRepository[Board]):  # declares no children
 
 SUITE = """
 class TestBoards(RepositoryContract):
-    capabilities = ("soft_delete", "unique", "unique_among_live", "child_policy")
+    capabilities = ("soft_delete", "unique", "unique_among_live", "child_policy", "child_upsert")
     text_field, unique_field = "owner", "slug"
     child_policy = "{policy}"
 
@@ -78,14 +83,15 @@ def module(
     return f"{HEADER}\n\nclass Repository(BoardRepository):\n{body}\n\n{suite}"
 
 
-# 74 test ids; the board declares no versioning, search, upsert, cursors, foreign keys...
-PASSED, SKIPPED = 58, 20
+# 75 test ids; the board declares no versioning, search, upsert, cursors, foreign keys...
+PASSED, SKIPPED = 59, 20
 POLICY_TEST = "test_delete_applies_the_declared_child_policy"
 MANY_TEST = "test_delete_many_applies_the_declared_child_policy"
 HARD_TEST = "test_hard_delete_applies_the_declared_child_policy"
 RESTORE_TEST = "test_a_child_waits_for_its_deleted_parent"
+UPSERT_TEST = "test_an_upsert_does_not_revive_a_child_under_its_deleted_parent"
 UNIQUE_TEST = "test_a_deleted_row_frees_its_unique_values"
-ALL_POLICY_TESTS = {POLICY_TEST, MANY_TEST, HARD_TEST, RESTORE_TEST}
+ALL_POLICY_TESTS = {POLICY_TEST, MANY_TEST, HARD_TEST, RESTORE_TEST, UPSERT_TEST}
 
 
 class Defect(NamedTuple):
@@ -110,7 +116,7 @@ BROKEN = {
         {POLICY_TEST, MANY_TEST},
     ),
     "refusal declared, children left alone": Defect(
-        "pass", "refuse", {POLICY_TEST, MANY_TEST, RESTORE_TEST}, declared="leave"
+        "pass", "refuse", {POLICY_TEST, MANY_TEST, RESTORE_TEST, UPSERT_TEST}, declared="leave"
     ),
     "children left alone, cascade done": Defect(
         "pass", "leave", ALL_POLICY_TESTS, declared="cascade"
@@ -140,10 +146,10 @@ BROKEN = {
         {HARD_TEST},
     ),
     "a cascaded child restored under its deleted parent": Defect(
-        "pass", "cascade", {RESTORE_TEST}, cards="PlainCards"
+        "pass", "cascade", {RESTORE_TEST, UPSERT_TEST}, cards="PlainCards"
     ),
     "a refused child restored under its deleted parent": Defect(
-        "pass", "refuse", {RESTORE_TEST}, cards="PlainCards"
+        "pass", "refuse", {RESTORE_TEST, UPSERT_TEST}, cards="PlainCards"
     ),
     "restore that swallows the conflict": Defect(
         """
@@ -155,6 +161,9 @@ BROKEN = {
         """,
         "cascade",
         {UNIQUE_TEST},
+    ),
+    "an upsert that revives a child under its deleted parent": Defect(
+        "pass", "cascade", {UPSERT_TEST}, cards="RevivingCards"
     ),
     "unique values that stay taken": Defect(
         """

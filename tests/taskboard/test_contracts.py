@@ -76,7 +76,14 @@ def task(n: int) -> dict[str, Any]:
 class TestProjectRepository(RepositoryContract):
     """Slugs are unique among live projects; a project's delete cascades to its tasks."""
 
-    capabilities = (*VERSIONED, "upsert", "unique", "unique_among_live", "child_policy")
+    capabilities = (
+        *VERSIONED,
+        "upsert",
+        "unique",
+        "unique_among_live",
+        "child_policy",
+        "child_upsert",
+    )
     text_field, unique_field = "name", "slug"
     filter_operators = {"name": ProjectRepository.filterable["name"]}  # noqa: RUF012
     repository = pytest.fixture(lambda self, db_session: ProjectRepository(db_session))

@@ -64,18 +64,27 @@ async def check_child_policy(suite: RepositoryContract, repository: Any) -> None
     )
 
 
-async def check_restore_under_deleted_parent(suite: RepositoryContract, repository: Any) -> None:
-    """Restoring a child whose parent is deleted is a ``ConflictError`` under ``cascade``
-    and ``refuse`` (both promise no live child under a deleted parent) and leaves it
-    deleted; under ``leave`` it is restored. Once the parent is back, it can be."""
+async def _deleted_child_and_parent(
+    suite: RepositoryContract, repository: Any
+) -> tuple[OnParentDelete, Any, Any, Any]:
+    """A parent and its child, the child deleted on its own first (every policy lets the
+    parent go then), then the parent: the policy, the children's repository, both rows."""
     policy = OnParentDelete(suite.child_policy)
     children = suite.child_repository(repository)
     parent = await repository.create(suite.data(0))
     child = await children.create(suite.new_child_data(parent, 0))
     if not hasattr(child, "deleted_at"):
-        pytest.skip("the children do not soft delete: there is nothing to restore")
-    await children.delete(child.id)  # on its own: every policy lets the parent go now
+        pytest.skip("the children do not soft delete: there is nothing to bring back")
+    await children.delete(child.id)
     await repository.delete(parent.id)
+    return policy, children, parent, child
+
+
+async def check_restore_under_deleted_parent(suite: RepositoryContract, repository: Any) -> None:
+    """Restoring a child whose parent is deleted is a ``ConflictError`` under ``cascade``
+    and ``refuse`` (both promise no live child under a deleted parent) and leaves it
+    deleted; under ``leave`` it is restored. Once the parent is back, it can be."""
+    policy, children, parent, child = await _deleted_child_and_parent(suite, repository)
     if policy is OnParentDelete.LEAVE:
         assert (await children.restore(child.id)).deleted_at is None
         return
@@ -93,15 +102,8 @@ async def check_upsert_under_deleted_parent(suite: RepositoryContract, repositor
     ``refuse`` a deleted parent makes it the ``ConflictError`` that ``restore`` answers,
     and nothing is written; under ``leave`` the child comes back. The children's upsert
     conflicts on their key, the one unique column every child has."""
-    policy = OnParentDelete(suite.child_policy)
-    children = suite.child_repository(repository)
-    parent = await repository.create(suite.data(0))
-    child = await children.create(suite.new_child_data(parent, 0))
-    if not hasattr(child, "deleted_at"):
-        pytest.skip("the children do not soft delete: there is nothing to revive")
+    policy, children, parent, child = await _deleted_child_and_parent(suite, repository)
     again = {**suite.new_child_data(parent, 0), "id": child.id}
-    await children.delete(child.id)
-    await repository.delete(parent.id)
     if policy is OnParentDelete.LEAVE:
         revived = await children.upsert(again, conflict=["id"])
         assert (revived.id, revived.deleted_at) == (child.id, None), "policy 'leave'"

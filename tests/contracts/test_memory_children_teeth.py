@@ -51,8 +51,8 @@ class TestBoards(RepositoryContract):
         return {{"board_id": parent.id, "title": f"card {{n}}"}}
 """
 
-# 78 test ids; the board declares soft delete and child policies only
-PASSED, SKIPPED = 54, 24
+# 79 test ids; the board declares soft delete and child policies only (not child_upsert)
+PASSED, SKIPPED = 54, 25
 POLICY_TEST = "test_delete_applies_the_declared_child_policy"
 MANY_TEST = "test_delete_many_applies_the_declared_child_policy"
 HARD_TEST = "test_hard_delete_applies_the_declared_child_policy"

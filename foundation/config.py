@@ -340,19 +340,19 @@ class Settings(BaseSettings):
             raise ConfigurationError("; ".join(problems))
         return self
 
+    def _production_default(self, explicit: bool | None) -> bool:
+        """An explicit setting, or on in production only."""
+        return self.app.environment == "production" if explicit is None else explicit
+
     @property
     def json_logs(self) -> bool:
         """Whether logs are JSON lines (explicit setting, else production only)."""
-        if self.logging.json_logs is not None:
-            return self.logging.json_logs
-        return self.app.environment == "production"
+        return self._production_default(self.logging.json_logs)
 
     @property
     def gc_tuning(self) -> bool:
         """Whether the app tunes the garbage collector once started (else production only)."""
-        if self.server.gc_tuning is not None:
-            return self.server.gc_tuning
-        return self.app.environment == "production"
+        return self._production_default(self.server.gc_tuning)
 
     def masked(self) -> dict[str, Any]:
         """Effective settings as plain data with every secret masked."""

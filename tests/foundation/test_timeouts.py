@@ -29,8 +29,11 @@ from tests.freezing_proxy import FreezingProxy
 
 COMMAND_TIMEOUT = 1.0
 CONNECT_TIMEOUT = 1.0
-# the bound a test allows: the limit and slack for a busy machine
-BOUND = COMMAND_TIMEOUT + 1.5
+# Slack for a busy machine: CI runs a dozen tox lanes on two cores, and under coverage one
+# MariaDB connect that timed out at 1 s answered after 3.6 s. Each test's limit stays well
+# below what it would take without the limit (the thaw, a 5 s sleep).
+SLACK = 3.0
+BOUND = COMMAND_TIMEOUT + SLACK
 
 
 @pytest.fixture
@@ -157,7 +160,7 @@ async def test_a_unit_waiting_for_a_pooled_connection_answers_503_after_the_pool
             start = time.monotonic()
             with pytest.raises(DatabaseUnavailableError) as caught:
                 await waiting
-            assert 0.5 <= time.monotonic() - start < 3.0
+            assert 0.5 <= time.monotonic() - start < 0.5 + SLACK
         assert caught.value.transient  # a 503 with Retry-After
     finally:
         await database.dispose()
@@ -196,7 +199,7 @@ def test_limits_reach_each_driver() -> None:
 
 async def test_the_limit_counts_per_call_not_per_unit(server_url: str) -> None:
     database = Database.from_settings(DatabaseSettings(url=server_url, command_timeout=0.5))  # type: ignore[arg-type]
-    sleep = "SELECT pg_sleep(2)" if database.dialect == "postgresql" else "SELECT SLEEP(2)"
+    sleep = "SELECT pg_sleep(5)" if database.dialect == "postgresql" else "SELECT SLEEP(5)"
     try:
         async with database.unit() as unit:  # slow work between calls is the caller's business
             await unit.scalar(text("SELECT 1"))
@@ -206,7 +209,7 @@ async def test_the_limit_counts_per_call_not_per_unit(server_url: str) -> None:
         with pytest.raises(DatabaseUnavailableError):
             async with database.unit() as unit:  # one slow call is cut off
                 await unit.scalar(text(sleep))
-        assert time.monotonic() - start < 1.5
+        assert time.monotonic() - start < 0.5 + SLACK
         async with database.unit() as unit:  # on a fresh connection
             assert await unit.scalar(text("SELECT 1")) == 1
     finally:

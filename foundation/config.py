@@ -88,6 +88,12 @@ class DatabaseSettings(BaseModel):
         description="SQLAlchemy URL of a read replica: reads outside units of work go "
         "there while it answers, a request's reads after its first write do not",
     )
+    sqlite_inline_read_ms: float = Field(
+        5.0,
+        ge=0,
+        description="SQLite (write-ahead log or in memory): the longest a plain read runs on "
+        "the event loop before it moves to the driver's thread; 0: every statement goes there",
+    )
     pgbouncer: bool = Field(
         False,
         description="PostgreSQL behind PgBouncer in transaction mode: no statement caches, "

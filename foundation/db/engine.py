@@ -4,7 +4,8 @@ Pool options apply only to pooling dialects; SQLite gets foreign keys, WAL, a bu
 and explicit ``BEGIN`` so that SAVEPOINT and ROLLBACK behave (the driver's own transaction
 handling otherwise commits behind SQLAlchemy's back), sent with the transaction's first
 statement (:mod:`foundation.db.sqlite_driver`), and its query planner's statistics
-(``PRAGMA optimize`` on a connection given back to the pool, at most once a minute). On
+(``PRAGMA optimize`` on a connection given back to the pool, at most once a minute); its
+plain reads run on the event loop's thread, within ``sqlite_inline_read_ms``. On
 SQLite and on PostgreSQL (not behind PgBouncer) the repository's plain reads in a read-only
 unit run without a transaction of their own (:mod:`foundation.db.plain_reads`).
 
@@ -190,7 +191,7 @@ def _install_keepalive(engine: AsyncEngine, idle: int) -> None:
                 sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool, inline_read_ms: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # hand transaction control to SQLAlchemy: no implicit BEGIN/COMMIT by the driver
@@ -203,6 +204,12 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             # statistics from a sample: ANALYZE reads at most this many rows per index
             cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        if inline_read_ms and isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+            # readers wait for no writer only with a write-ahead log (WAL may be refused:
+            # a read-only file, a file system without shared memory) or in memory
+            cursor.execute("PRAGMA journal_mode")
+            if cursor.fetchone()[0] in ("wal", "memory"):
+                dbapi_connection.read_inline(inline_read_ms / 1000, SQLITE_BUSY_TIMEOUT_MS)
         cursor.close()
 
     if not memory:
@@ -282,7 +289,9 @@ def create_engine(settings: DatabaseSettings | str) -> AsyncEngine:
     elif dbapi is pg_driver.DBAPI:
         plain_reads.install(dialect, pg_driver.PlainReadCursor)
     if url.get_backend_name() == "sqlite":
-        _install_sqlite_hooks(engine, memory=is_memory_sqlite(url))
+        _install_sqlite_hooks(
+            engine, memory=is_memory_sqlite(url), inline_read_ms=settings.sqlite_inline_read_ms
+        )
     elif settings.tcp_keepalive:
         _install_keepalive(engine, settings.tcp_keepalive)
     if deadline.engine_timeouts(engine) is not None:

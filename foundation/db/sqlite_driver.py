@@ -13,6 +13,17 @@ six through SQLAlchemy's own cursor. Everything else (connections, server-side c
 errors) is SQLAlchemy's aiosqlite dialect as it is; ``create_engine`` passes :data:`DBAPI`
 as its DBAPI module.
 
+A plain read (:mod:`foundation.db.plain_reads`) makes no trip at all when the database
+cannot make it wait (write-ahead log or in memory: readers never wait for writers): it runs
+on the event loop's thread, where a trip's hand-overs cost more than the read. Under a
+concurrent load the trips are worse than their count says: ``sqlite3`` lets go of the GIL
+for every row it steps, and each time the worker thread must wait for the busy loop to give
+it back. Two guards keep the loop from stalling. The read runs with a busy timeout of 0, so
+a lock it would wait for (a recovery, another process's exclusive lock) sends it to the
+thread, where it waits with the configured timeout. And a read still running after its
+budget (``DatabaseSettings.sqlite_inline_read_ms``) is interrupted and run again in the
+thread; that statement goes to the thread from then on.
+
 It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection._execute``
 (run a function in the connection's thread) and ``._conn`` (the ``sqlite3`` connection).
 """
@@ -21,6 +32,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +45,36 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import await_only as _await
 
 _EMPTY: dict[str, Any] = {}
+_WOULD_WAIT = frozenset({5, 6, 9})  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT
+PROGRESS_STEPS = 1_000
+"""SQLite virtual-machine steps between two looks at an inline read's budget."""
+SLOW_READS_KEPT = 1_024
+_slow_reads: set[str] = set()  # statements that ran past their budget: the thread's
+
+
+class _Now:
+    """An awaitable that is done at once: SQLAlchemy's async layer insists that every
+    statement awaits something, and an inline read awaits nothing."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())
+
+
+_NOW = _Now()
+
+
+class _Budget:
+    """The progress handler of an inline read: true (interrupt) once its time is up."""
+
+    __slots__ = ("ends",)
+
+    def __init__(self) -> None:
+        self.ends = 0.0
+
+    def __call__(self) -> bool:
+        return time.monotonic() > self.ends
 
 
 class _Outcome:
@@ -48,10 +90,17 @@ class _Outcome:
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: bool
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    begin: bool,
+    busy_timeout_ms: int | None = None,
 ) -> tuple[_Outcome, list[Any]]:
     """In aiosqlite's thread: the whole statement, from opening a cursor to closing it,
-    after a ``BEGIN`` when ``begin``."""
+    after a ``BEGIN`` when ``begin`` (and the busy timeout set back after inline reads)."""
+    if busy_timeout_ms is not None:
+        connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     if begin:
         connection.execute("BEGIN")
     cursor = connection.cursor()
@@ -114,11 +163,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         begin = False
         if not read:
             begin, adapted.begin_pending = adapted.begin_pending, False
+        done: Any = None
         try:
-            trip = driver._execute(_run, driver._conn, operation, parameters, many, begin)  # type: ignore[no-untyped-call]
-            outcome, rows = _await(trip)
+            if read:
+                done = adapted.read_here(operation, parameters)
+            if done is None:
+                busy = adapted.busy_restored()
+                trip = driver._execute(_run, driver._conn, operation, parameters, many, begin, busy)  # type: ignore[no-untyped-call]
+                done = _await(trip)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
+        outcome, rows = done
         outcome.arraysize = self._cursor.arraysize  # what the caller set stays set
         self._cursor = outcome
         self._rows = collections.deque(rows)
@@ -137,13 +192,62 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection, handing out :class:`OneTripCursor`, with a
     ``BEGIN`` that waits for the first statement."""
 
-    __slots__ = ("begin_pending",)
+    __slots__ = ("_budget", "_busy_timeout_ms", "_quick", "begin_pending", "inline_seconds")
 
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.begin_pending = False
+        self.inline_seconds = 0.0  # 0: every statement makes its trip
+        self._busy_timeout_ms = 0
+        self._quick = False  # the busy timeout is 0 for inline reads
+        self._budget = _Budget()
+
+    def read_inline(self, seconds: float, busy_timeout_ms: int) -> None:
+        """Run plain reads on the calling thread for up to ``seconds`` each; only for a
+        database whose readers never wait for a writer. ``busy_timeout_ms`` is the
+        connection's busy timeout, set back before a statement runs in the thread."""
+        self.inline_seconds = seconds
+        self._busy_timeout_ms = busy_timeout_ms
+
+    def read_here(self, operation: str, parameters: Any) -> tuple[_Outcome, list[Any]] | None:
+        """Run a plain read on this thread; ``None`` when it must make its trip instead:
+        inline reads are off, a transaction is open, or the read would wait for a lock
+        or ran past its budget."""
+        sqlite: sqlite3.Connection | None = self._connection._conn
+        if not self.inline_seconds or sqlite is None or sqlite.in_transaction:
+            return None
+        if operation in _slow_reads:
+            return None
+        _await(_NOW)
+        if not self._quick:
+            sqlite.execute("PRAGMA busy_timeout=0")  # a lock to wait for: the thread's
+            self._quick = True
+        budget = self._budget
+        budget.ends = time.monotonic() + self.inline_seconds
+        sqlite.set_progress_handler(budget, PROGRESS_STEPS)
+        try:
+            return _run(sqlite, operation, parameters, False, False)
+        except sqlite3.OperationalError as error:
+            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+            if code not in _WOULD_WAIT:
+                raise
+            if code == 9:  # interrupted: past its budget
+                if len(_slow_reads) >= SLOW_READS_KEPT:
+                    _slow_reads.clear()
+                _slow_reads.add(operation)
+            return None
+        finally:
+            sqlite.set_progress_handler(None, 0)
+
+    def busy_restored(self) -> int | None:
+        """The busy timeout to set back before a statement in the thread, when inline reads
+        left it at 0."""
+        if not self._quick:
+            return None
+        self._quick = False
+        return self._busy_timeout_ms
 
     def defer_begin(self) -> None:
         """Begin a transaction with the next statement, in its trip."""
@@ -165,6 +269,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         trip = driver._execute(_optimize, driver._conn, busy_timeout_ms)  # type: ignore[no-untyped-call]
         done: bool = _await(trip)
+        self._quick = False  # it set the busy timeout to busy_timeout_ms
         return done
 
     def _settle(self) -> bool:
@@ -178,6 +283,9 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI module, connecting :class:`OneTripConnection`."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        # inline reads use the connection from the event loop's thread too, never while a
+        # trip is under way
+        kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         return OneTripConnection(self, adapted._connection)
 

@@ -147,9 +147,22 @@ async def test_a_stricter_isolation_level_keeps_the_transaction(
     assert seen == [["BEGIN", "ROLLBACK;"], ["BEGIN;", "ROLLBACK;"], []]
 
 
-async def test_a_plain_read_of_a_read_only_unit_is_one_trip_on_sqlite(tmp_path: Path) -> None:
-    """Without the transaction the ROLLBACK has nothing to end: no trip of its own."""
-    settings = _settings(f"sqlite:///{tmp_path / 'reads.db'}", pool_size=1, max_overflow=0)
+@pytest.mark.parametrize(
+    ("inline_read_ms", "get_trips", "page_trips"),
+    [(0, 1, 2), (5.0, 0, 0)],
+    ids=["in-the-thread", "inline"],
+)
+async def test_a_plain_read_of_a_read_only_unit_is_one_trip_on_sqlite(
+    tmp_path: Path, inline_read_ms: float, get_trips: int, page_trips: int
+) -> None:
+    """Without the transaction the ROLLBACK has nothing to end: no trip of its own; and
+    with inline reads (the default) the read itself makes none either."""
+    settings = _settings(
+        f"sqlite:///{tmp_path / 'reads.db'}",
+        pool_size=1,
+        max_overflow=0,
+        sqlite_inline_read_ms=inline_read_ms,
+    )
     database = Database.from_settings(settings)
     try:
         await database.create_all(Widget.metadata)
@@ -159,12 +172,12 @@ async def test_a_plain_read_of_a_read_only_unit_is_one_trip_on_sqlite(tmp_path: 
             trips = await trips_of(connection)
         async with database.unit(readonly=True) as unit:
             assert (await WidgetRepository(unit).get(key)).sku == "plain-a"
-        assert len(trips) == 1, trips
+        assert len(trips) == get_trips, trips
         trips.clear()
         async with database.unit(readonly=True) as unit:
             page = await WidgetRepository(unit).list(page=OffsetPagination(limit=1))
             assert (page.total, [w.sku for w in page.items]) == (1, ["plain-a"])
-        assert len(trips) == 2, trips  # a full page: the page, then the count
+        assert len(trips) == page_trips, trips  # a full page: the page, then the count
         trips.clear()
         async with database.unit(readonly=True) as unit:
             await unit.execute(_count("plain-a"))  # not marked: BEGIN with it, ROLLBACK

@@ -91,8 +91,8 @@ class DatabaseSettings(BaseModel):
     sqlite_inline_read_ms: float = Field(
         5.0,
         ge=0,
-        description="SQLite (write-ahead log or in memory): the longest a plain read runs on "
-        "the event loop before it moves to the driver's thread; 0: every statement goes there",
+        description="SQLite files (write-ahead log): the longest a plain read runs on the "
+        "event loop before it moves to the driver's thread; 0: every statement goes there",
     )
     pgbouncer: bool = Field(
         False,

@@ -204,11 +204,15 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool, inline_read_ms: 
             cursor.execute("PRAGMA synchronous=NORMAL")
             # statistics from a sample: ANALYZE reads at most this many rows per index
             cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-        if inline_read_ms and isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+        if (
+            inline_read_ms
+            and not memory  # one connection shared by every task: its thread keeps them apart
+            and isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
+        ):
             # readers wait for no writer only with a write-ahead log (WAL may be refused:
-            # a read-only file, a file system without shared memory) or in memory
+            # a read-only file, a file system without shared memory)
             cursor.execute("PRAGMA journal_mode")
-            if cursor.fetchone()[0] in ("wal", "memory"):
+            if cursor.fetchone()[0] == "wal":
                 dbapi_connection.read_inline(inline_read_ms / 1000, SQLITE_BUSY_TIMEOUT_MS)
         cursor.close()
 

@@ -13,9 +13,10 @@ six through SQLAlchemy's own cursor. Everything else (connections, server-side c
 errors) is SQLAlchemy's aiosqlite dialect as it is; ``create_engine`` passes :data:`DBAPI`
 as its DBAPI module.
 
-A plain read (:mod:`foundation.db.plain_reads`) makes no trip at all when the database
-cannot make it wait (write-ahead log or in memory: readers never wait for writers): it runs
-on the event loop's thread, where a trip's hand-overs cost more than the read. Under a
+A plain read (:mod:`foundation.db.plain_reads`) makes no trip at all on a file database with
+a write-ahead log, whose readers never wait for writers: it runs on the event loop's thread,
+where a trip's hand-overs cost more than the read (not in memory, where one connection serves
+every task and its thread keeps their calls apart). Under a
 concurrent load the trips are worse than their count says: ``sqlite3`` lets go of the GIL
 for every row it steps, and each time the worker thread must wait for the busy loop to give
 it back. Two guards keep the loop from stalling. The read runs with a busy timeout of 0, so

@@ -31,7 +31,7 @@ class WidgetRepository(SQLAlchemyRepository[Widget]):
 
 def _database(path: Path, **overrides: Any) -> Database:
     settings = DatabaseSettings(
-        url=f"sqlite:///{path}",  # type: ignore[arg-type]
+        url=f"sqlite:///{path}",
         pool_size=1,
         max_overflow=0,
         **overrides,

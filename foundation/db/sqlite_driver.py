@@ -31,6 +31,7 @@ It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
 import time
@@ -51,19 +52,6 @@ PROGRESS_STEPS = 1_000
 """SQLite virtual-machine steps between two looks at an inline read's budget."""
 SLOW_READS_KEPT = 1_024
 _slow_reads: set[str] = set()  # statements that ran past their budget: the thread's
-
-
-class _Now:
-    """An awaitable that is done at once: SQLAlchemy's async layer insists that every
-    statement awaits something, and an inline read awaits nothing."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Any:
-        return iter(())
-
-
-_NOW = _Now()
 
 
 class _Budget:
@@ -221,7 +209,11 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return None
         if operation in _slow_reads:
             return None
-        _await(_NOW)
+        # One turn of the event loop first. SQLAlchemy's async layer insists that a statement
+        # awaits something, and a request that never yields lets uvloop starve some of its
+        # connections: under wrk (32 connections) keyset pages had a p99 of 410-620 ms
+        # without this turn, 46-140 ms with it, for a fifth fewer pages a second.
+        _await(asyncio.sleep(0))
         if not self._quick:
             sqlite.execute("PRAGMA busy_timeout=0")  # a lock to wait for: the thread's
             self._quick = True

@@ -16,6 +16,7 @@ prepared statement gets a unique name, as the SQLAlchemy asyncpg dialect documen
 statement timeout is then not sent as a startup parameter, which PgBouncer refuses (set it on
 the role: ``ALTER ROLE app SET statement_timeout = '30s'``).
 
+Pooled connections go out first come, first served (:mod:`foundation.db.pool`).
 ``pool_pre_ping`` tests a pooled connection before use only when it has sat idle for
 ``IDLE_PING_SECONDS`` (SQLAlchemy's own pre-ping costs a round trip on every checkout).
 A connection that breaks while in steady use fails its statement instead; the error is
@@ -45,6 +46,7 @@ from sqlalchemy.pool import StaticPool
 from foundation.config import DatabaseSettings
 from foundation.db import deadline, pg_driver, plain_reads, sqlite_driver
 from foundation.db.calls import calls_of
+from foundation.db.pool import FairQueuePool
 from foundation.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -115,6 +117,7 @@ def engine_options(settings: DatabaseSettings, url: URL) -> dict[str, Any]:
         connect_args["check_same_thread"] = False
     else:
         options.update(
+            poolclass=FairQueuePool,  # first come, first served (foundation.db.pool)
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout,

@@ -31,6 +31,14 @@ async def _until(condition: object, what: str) -> None:
     raise AssertionError(f"never: {what}")
 
 
+async def _hold(database: Database, holding: asyncio.Event, release: asyncio.Event) -> None:
+    """Hold the pool's only connection until ``release`` is set."""
+    async with database.unit() as unit:
+        await unit.execute(text("SELECT 1"))
+        holding.set()
+        await release.wait()
+
+
 async def test_a_connection_given_back_goes_to_the_oldest_waiter(database: Database) -> None:
     """The holder gives its connection back and asks again at once, before the woken
     waiter has run: it queues behind both waiters instead of taking the connection."""
@@ -40,10 +48,7 @@ async def test_a_connection_given_back_goes_to_the_oldest_waiter(database: Datab
     release = asyncio.Event()
 
     async def holder() -> None:
-        async with database.unit() as unit:
-            await unit.execute(text("SELECT 1"))
-            holding.set()
-            await release.wait()
+        await _hold(database, holding, release)
         async with database.unit() as unit:  # at once: nothing awaited in between
             await unit.execute(text("SELECT 1"))
             order.append("holder again")
@@ -69,18 +74,12 @@ async def test_a_waiter_that_gives_up_passes_its_turn_on(database: Database) -> 
     holding = asyncio.Event()
     release = asyncio.Event()
 
-    async def holder() -> None:
-        async with database.unit() as unit:
-            await unit.execute(text("SELECT 1"))
-            holding.set()
-            await release.wait()
-
     async def waiter() -> int:
         async with database.unit() as unit:
             return int(await unit.scalar(text("SELECT 1")))
 
     pool = database.engine.sync_engine.pool
-    held = asyncio.create_task(holder())
+    held = asyncio.create_task(_hold(database, holding, release))
     await holding.wait()
     gone = asyncio.create_task(waiter())
     await _until(lambda: len(pool._pool._waiters) == 1, "the first waiter waits")  # type: ignore[attr-defined]

@@ -47,9 +47,12 @@ class FairAsyncQueue(sqla_queue.QueueCommon[_T]):
         waiters = self._waiters
         while waiters:
             waiter = waiters.popleft()
-            if not waiter.done():  # a waiter that gave up is skipped
-                waiter.set_result(item)
-                return
+            # a waiter that gave up is skipped, and one whose event loop is closed (an engine
+            # can outlive a loop): nothing will ever run there to take the item
+            if waiter.done() or waiter.get_loop().is_closed():
+                continue
+            waiter.set_result(item)
+            return
         if self.full():
             raise sqla_queue.Full()
         self._items.append(item)

@@ -116,3 +116,17 @@ async def test_a_waiter_past_the_timeout_finds_the_queue_empty() -> None:
         await greenlet_spawn(queue.get, True, 0.05)
     queue.put_nowait("connection")  # the waiter that gave up takes nothing
     assert queue.qsize() == 1
+
+
+def test_a_waiter_whose_event_loop_is_gone_is_skipped() -> None:
+    """An engine outlives an event loop (a test's, a script's): a waiter abandoned there
+    never takes the connection; it waits in the queue for the next one."""
+    queue: FairAsyncQueue[str] = FairAsyncQueue(maxsize=1)
+    old = asyncio.new_event_loop()
+    abandoned = old.create_task(greenlet_spawn(queue.get, True, None))
+    old.run_until_complete(asyncio.sleep(0.01))
+    assert len(queue._waiters) == 1
+    old.close()  # the waiter's task never finishes
+    queue.put_nowait("connection")
+    assert queue.qsize() == 1
+    assert not abandoned.done()

@@ -72,6 +72,30 @@ async def test_a_plain_read_runs_on_the_event_loops_thread(database: Database) -
     assert len(trips) == 2  # BEGIN with the statement, ROLLBACK
 
 
+async def test_inline_reads_let_the_event_loop_turn(database: Database) -> None:
+    """Each inline read takes a turn of the loop: a request that never yields made uvloop
+    starve other connections (keyset pages under wrk had a p99 of 410-620 ms)."""
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    other = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = turns
+    try:
+        async with database.unit(readonly=True) as unit:
+            count = select(func.count()).select_from(TABLE)
+            for _ in range(20):
+                await unit.execute(count, None, PLAIN_READ_OPTIONS)
+    finally:
+        other.cancel()
+    assert turns - before >= 20
+
+
 async def test_a_plain_read_that_fails_fails_as_in_the_thread(database: Database) -> None:
     """An error that is not a wait is the read's own: the same error, no second try."""
     async with database.engine.connect() as connection:

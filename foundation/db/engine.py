@@ -202,21 +202,18 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool, inline_read_ms: 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # in memory one connection is shared by every task: its thread keeps them apart
+        wal = False
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            # the mode it took: WAL may be refused (a read-only file, a file system without
+            # shared memory), and only with a write-ahead log do readers wait for no writer
+            wal = cursor.fetchone()[0] == "wal"
             cursor.execute("PRAGMA synchronous=NORMAL")
             # statistics from a sample: ANALYZE reads at most this many rows per index
             cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-        if (
-            inline_read_ms
-            and not memory  # one connection shared by every task: its thread keeps them apart
-            and isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
-        ):
-            # readers wait for no writer only with a write-ahead log (WAL may be refused:
-            # a read-only file, a file system without shared memory)
-            cursor.execute("PRAGMA journal_mode")
-            if cursor.fetchone()[0] == "wal":
-                dbapi_connection.read_inline(inline_read_ms / 1000, SQLITE_BUSY_TIMEOUT_MS)
+        if wal and inline_read_ms and isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+            dbapi_connection.read_inline(inline_read_ms / 1000, SQLITE_BUSY_TIMEOUT_MS)
         cursor.close()
 
     if not memory:

@@ -15,15 +15,15 @@ as its DBAPI module.
 
 A plain read (:mod:`foundation.db.plain_reads`) makes no trip at all on a file database with
 a write-ahead log, whose readers never wait for writers: it runs on the event loop's thread,
-where a trip's hand-overs cost more than the read (not in memory, where one connection serves
-every task and its thread keeps their calls apart). Under a
-concurrent load the trips are worse than their count says: ``sqlite3`` lets go of the GIL
-for every row it steps, and each time the worker thread must wait for the busy loop to give
-it back. Two guards keep the loop from stalling. The read runs with a busy timeout of 0, so
-a lock it would wait for (a recovery, another process's exclusive lock) sends it to the
-thread, where it waits with the configured timeout. And a read still running after its
-budget (``DatabaseSettings.sqlite_inline_read_ms``) is interrupted and run again in the
-thread; that statement goes to the thread from then on.
+where a trip's hand-overs cost more than the read (not in memory, where one connection
+serves every task and its thread keeps their calls apart). Under a concurrent load the trips
+are worse than their count says: ``sqlite3`` lets go of the GIL for every row it steps, and
+each time the worker thread must wait for the busy loop to give it back. Two guards keep the
+loop from stalling. The read runs with a busy timeout of 0, so a lock it would wait for (a
+recovery, another process's exclusive lock) sends it to the thread, where it waits with the
+configured timeout. And a read still running after its budget
+(``DatabaseSettings.sqlite_inline_read_ms``) is interrupted and run again in the thread;
+that statement goes to the thread from then on.
 
 It leans on two names the SQLAlchemy dialect itself uses: ``aiosqlite.Connection._execute``
 (run a function in the connection's thread) and ``._conn`` (the ``sqlite3`` connection).
@@ -47,7 +47,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import await_only as _await
 
 _EMPTY: dict[str, Any] = {}
-_WOULD_WAIT = frozenset({5, 6, 9})  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT
+SQLITE_INTERRUPT = 9
+_WOULD_WAIT = frozenset({5, 6, SQLITE_INTERRUPT})  # and SQLITE_BUSY, SQLITE_LOCKED
 PROGRESS_STEPS = 1_000
 """SQLite virtual-machine steps between two looks at an inline read's budget."""
 SLOW_READS_KEPT = 1_024
@@ -226,7 +227,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
             if code not in _WOULD_WAIT:
                 raise
-            if code == 9:  # interrupted: past its budget
+            if code == SQLITE_INTERRUPT:  # past its budget
                 if len(_slow_reads) >= SLOW_READS_KEPT:
                     _slow_reads.clear()
                 _slow_reads.add(operation)

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,24 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@asynccontextmanager
+async def _ticking(interval: float) -> AsyncIterator[list[int]]:
+    """While the block runs, a task counts its turns of the event loop (one per
+    ``interval`` seconds at most): ``[turns]``."""
+    ticks = [0]
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            ticks[0] += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        yield ticks
+    finally:
+        ticker.cancel()
+
+
 async def _register(database: Database, name: str, fn: Callable[..., Any], args: int) -> None:
     """A SQL function on the pool's only connection, run by whichever thread runs SQL."""
     async with database.engine.connect() as connection:
@@ -75,25 +94,14 @@ async def test_a_plain_read_runs_on_the_event_loops_thread(database: Database) -
 async def test_inline_reads_let_the_event_loop_turn(database: Database) -> None:
     """Each inline read takes a turn of the loop: a request that never yields made uvloop
     starve other connections (keyset pages under wrk had a p99 of 410-620 ms)."""
-    turns = 0
-
-    async def other_task() -> None:
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
-
-    other = asyncio.create_task(other_task())
-    await asyncio.sleep(0)
-    before = turns
-    try:
+    async with _ticking(0) as ticks:
+        await asyncio.sleep(0)
+        before = ticks[0]
         async with database.unit(readonly=True) as unit:
             count = select(func.count()).select_from(TABLE)
             for _ in range(20):
                 await unit.execute(count, None, PLAIN_READ_OPTIONS)
-    finally:
-        other.cancel()
-    assert turns - before >= 20
+    assert ticks[0] - before >= 20
 
 
 async def test_a_plain_read_that_fails_fails_as_in_the_thread(database: Database) -> None:
@@ -127,25 +135,15 @@ async def test_a_write_after_inline_reads_waits_for_another_writer(
     def release() -> None:
         holder.execute("COMMIT")
 
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(tick())
     asyncio.get_running_loop().call_later(0.3, release)
     start = time.monotonic()
     try:
-        async with database.unit() as unit:
+        async with _ticking(0.01) as ticks, database.unit() as unit:
             await WidgetRepository(unit).create({"id": uuid.uuid4(), "sku": "b", "name": "n"})
     finally:
-        ticker.cancel()
         holder.close()
     assert time.monotonic() - start >= 0.3
-    assert ticks >= 10  # the loop ran while the write waited
+    assert ticks[0] >= 10  # the loop ran while the write waited
     async with database.unit(readonly=True) as unit:
         assert sorted(w.sku for w in (await WidgetRepository(unit).list()).items) == ["a", "b"]
 
